@@ -1,0 +1,114 @@
+"""Shared test helpers: fixture loading, deterministic configs, the SDK's own accumulator."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from anthropic.lib.streaming._beta_messages import accumulate_event
+from pydantic import TypeAdapter
+
+from translator import Translator, TranslatorConfig
+
+ROOT = Path(__file__).resolve().parent.parent
+FIXTURES = ROOT / "fixtures"
+REAL = FIXTURES / "real"
+EDGE = FIXTURES / "edge"
+
+
+def real_fixtures() -> list[Path]:
+    return sorted(REAL.glob("*.sse"))
+
+
+def edge_fixtures() -> list[Path]:
+    return sorted(EDGE.glob("*.sse"))
+
+
+def load_events(path: Path) -> list[dict[str, Any]]:
+    """A deliberately simple SSE reading (blank-line separated, `data:` lines joined), independent
+    of translator._sse so that each checks the other."""
+    events = []
+    for raw in path.read_text(encoding="utf-8").replace("\r\n", "\n").split("\n\n"):
+        data = [line[5:].lstrip(" ") for line in raw.split("\n") if line.startswith("data:")]
+        if data:
+            events.append(json.loads("\n".join(data)))
+    return events
+
+
+class Clock:
+    """A deterministic clock: one second per call from a fixed instant."""
+
+    def __init__(self) -> None:
+        self.now = datetime(2026, 1, 1, tzinfo=UTC)
+
+    def __call__(self) -> datetime:
+        self.now += timedelta(seconds=1)
+        return self.now
+
+
+def config(**overrides: Any) -> TranslatorConfig:
+    """A deterministic config: fixed message id, ticking clock, run and step ids."""
+    values: dict[str, Any] = {
+        "id_factory": lambda: "message-12345678-1234-4234-8234-123456789abc",
+        "clock": Clock(),
+        "run_id": "run-1",
+        "step_id": "step-1",
+    }
+    values.update(overrides)
+    return TranslatorConfig(**values)
+
+
+def sdk_snapshot(events: list[dict[str, Any]]) -> Any:
+    snapshot = None
+    for event in events:
+        if event.get("type") in ("ping", "error"):
+            continue
+        snapshot = accumulate_event(
+            event=event,  # type: ignore[arg-type]
+            current_snapshot=snapshot,
+            json_bufs={} if snapshot is None else JSON_BUFS,
+            request_headers=None,  # type: ignore[arg-type]
+        )
+    return snapshot
+
+
+JSON_BUFS: dict[int, bytes] = {}
+
+
+def sdk_accumulate(events: list[dict[str, Any]]) -> Any:
+    """The SDK's own accumulate_event over dict events, as a reference."""
+    snapshot = None
+    bufs: dict[int, bytes] = {}
+    for event in events:
+        if event.get("type") in ("ping", "error"):
+            continue
+        snapshot = accumulate_event(
+            event=event,  # type: ignore[arg-type]
+            current_snapshot=snapshot,
+            json_bufs=bufs,
+            request_headers=None,  # type: ignore[arg-type]
+        )
+    return snapshot
+
+
+def run(events: list[Any], cfg: TranslatorConfig | None = None) -> tuple[Translator, list[Any]]:
+    tr = Translator(cfg or config())
+    out: list[Any] = []
+    for event in events:
+        out.extend(tr.feed(event))
+    out.extend(tr.finish())
+    return tr, out
+
+
+_LETTA: TypeAdapter[Any] | None = None
+
+
+def letta_adapter() -> TypeAdapter[Any]:
+    global _LETTA
+    if _LETTA is None:
+        from letta_client.types.agents import LettaStreamingResponse
+
+        _LETTA = TypeAdapter(LettaStreamingResponse)
+    return _LETTA

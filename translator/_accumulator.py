@@ -1,0 +1,185 @@
+"""What one stream has delivered so far: the message, its blocks, usage and the final outcome.
+
+The accumulator only records; it never decides legality (that is `_states`) and never builds
+wire messages (that is `handlers`). It stays readable whatever happened, including after a
+failure, so callers can always inspect what arrived before a fault. Streamed strings are kept
+as lists of parts and joined on demand, never re-joined or re-parsed per delta.
+"""
+
+from __future__ import annotations
+
+from contextlib import suppress
+from dataclasses import dataclass
+from typing import Any
+
+import jiter
+
+__all__ = ["TOOL_INPUT_BLOCKS", "Accumulator", "Block", "ToolCall"]
+
+# Block types whose input streams as input_json_delta (the SDK's TRACKS_TOOL_INPUT).
+TOOL_INPUT_BLOCKS = frozenset({"tool_use", "server_tool_use", "mcp_tool_use"})
+
+# Usage counts a message_delta may carry; each is cumulative and replaces the earlier value
+# when present (Anthropic's docs; the SDK does the same).
+_DELTA_USAGE_FIELDS = (
+    "input_tokens",
+    "cache_creation_input_tokens",
+    "cache_read_input_tokens",
+    "server_tool_use",
+    "output_tokens_details",
+    "iterations",
+    "fallback_credit",
+)
+
+
+@dataclass(frozen=True, slots=True)
+class ToolCall:
+    """A client tool call as a runtime should see it.
+
+    `valid` is False when the block never stopped or its JSON does not parse to an object:
+    such a call must not be executed. `arguments` is the JSON text as streamed.
+    """
+
+    tool_call_id: str
+    name: str
+    arguments: str
+    input: dict[str, Any] | None
+    valid: bool
+    index: int
+
+
+class Block:
+    """One content block: its start as received, the streamed parts, and emission bookkeeping."""
+
+    __slots__ = (
+        "call",
+        "citations",
+        "compaction",
+        "extra",
+        "held",
+        "index",
+        "parts",
+        "signature",
+        "start",
+        "stopped",
+        "template",
+        "type",
+    )
+
+    def __init__(self, index: int, start: dict[str, Any]) -> None:
+        self.index = index
+        self.start = start
+        self.type: str = start["type"]
+        self.parts: list[str] = []
+        self.citations: list[Any] | None = None
+        self.signature: str | None = None
+        self.compaction: dict[str, Any] | None = None
+        self.extra: list[dict[str, Any]] = []
+        self.stopped = False
+        # Emission state owned by the block's handlers.
+        self.template: dict[str, Any] | None = None
+        self.held: str | None = None
+        self.call: ToolCall | None = None
+
+    def joined(self) -> str:
+        if len(self.parts) > 1:
+            self.parts[:] = ["".join(self.parts)]
+        return self.parts[0] if self.parts else ""
+
+    def snapshot(self) -> dict[str, Any]:
+        """The block as the SDK's accumulate_event would hold it, as a plain dict."""
+        out = dict(self.start)
+        kind = self.type
+        if kind == "text":
+            out["text"] = (out.get("text") or "") + self.joined()
+            if self.citations:
+                out["citations"] = [*(out.get("citations") or []), *self.citations]
+        elif kind == "thinking":
+            out["thinking"] = (out.get("thinking") or "") + self.joined()
+            if self.signature is not None:
+                out["signature"] = self.signature
+        elif kind in TOOL_INPUT_BLOCKS:
+            text = self.joined()
+            if text:
+                if self.call is not None and self.call.input is not None:
+                    out["input"] = self.call.input
+                else:
+                    # Unparseable even partially: keep the input the block started with.
+                    with suppress(ValueError):
+                        out["input"] = jiter.from_json(text.encode(), partial_mode=True)
+        elif kind == "compaction" and self.compaction is not None:
+            out["content"] = self.compaction.get("content")
+            out["encrypted_content"] = self.compaction.get("encrypted_content")
+        return out
+
+
+class Accumulator:
+    """The shared record of one stream."""
+
+    __slots__ = ("blocks", "message", "open", "stop_details", "stop_reason", "usage")
+
+    def __init__(self) -> None:
+        self.message: dict[str, Any] | None = None
+        self.blocks: list[Block] = []
+        self.open: Block | None = None
+        self.usage: dict[str, Any] = {}
+        self.stop_reason: str | None = None
+        self.stop_details: Any = None
+
+    def start_message(self, message: dict[str, Any]) -> list[dict[str, Any]]:
+        """Record message_start; returns the complete blocks it already carried."""
+        content = message.get("content") or []
+        self.message = {**message, "content": []}
+        self.usage = dict(message.get("usage") or {})
+        self.stop_reason = message.get("stop_reason")
+        self.stop_details = message.get("stop_details")
+        return list(content)
+
+    def open_block(self, index: int, start: dict[str, Any]) -> Block:
+        block = Block(index, start)
+        self.blocks.append(block)
+        self.open = block
+        return block
+
+    def close_block(self) -> Block:
+        block = self.open
+        assert block is not None  # the machine only routes a stop to an open block
+        block.stopped = True
+        self.open = None
+        return block
+
+    def apply_message_delta(self, data: dict[str, Any]) -> None:
+        """Record a message_delta exactly as the SDK's accumulate_event does."""
+        delta = data["delta"]
+        usage = data["usage"]
+        message = self.message
+        assert message is not None
+        self.stop_reason = delta.get("stop_reason")
+        self.stop_details = delta.get("stop_details")
+        message["stop_reason"] = self.stop_reason
+        message["stop_sequence"] = delta.get("stop_sequence")
+        message["stop_details"] = self.stop_details
+        if delta.get("container") is not None:
+            message["container"] = delta["container"]
+        if data.get("context_management") is not None:
+            message["context_management"] = data["context_management"]
+        if data.get("input_transformations") is not None:
+            message["input_transformations"] = data["input_transformations"]
+        self.usage["output_tokens"] = usage["output_tokens"]
+        for name in _DELTA_USAGE_FIELDS:
+            value = usage.get(name)
+            if value is not None:
+                self.usage[name] = value
+
+    def snapshot_dict(self) -> dict[str, Any] | None:
+        if self.message is None:
+            return None
+        snap = dict(self.message)
+        snap["content"] = [block.snapshot() for block in self.blocks]
+        snap["usage"] = dict(self.usage)
+        for block in self.blocks:
+            if block.type == "fallback":
+                target = block.start.get("to")
+                if isinstance(target, dict) and "model" in target:
+                    snap["model"] = target["model"]
+        return snap

@@ -1,0 +1,106 @@
+"""The exception hierarchy: every failure names the side at fault and where it happened.
+
+As in h11, the class says who broke the rules: `StreamProtocolError` is the remote side (the
+stream), `UsageError` is the local side (the caller), and `UpstreamError` is the API reporting its
+own failure through an `error` event. Anything else escaping `Translator` is a bug.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from ._translator import Translator
+
+__all__ = [
+    "MalformedEventError",
+    "StreamProtocolError",
+    "TranslatorError",
+    "TruncatedStreamError",
+    "UpstreamError",
+    "UsageError",
+]
+
+
+class TranslatorError(Exception):
+    """Base class: where the fault happened and what would have been accepted there.
+
+    `messages` holds what the translator emitted while failing (its one error stop reason and the
+    usage), so a caller that only sees the exception loses nothing. `translator` stays readable:
+    its snapshot, tool calls and usage keep what was accumulated before the fault.
+    """
+
+    def __init__(
+        self,
+        detail: str,
+        *,
+        event_index: int | None = None,
+        state: str = "",
+        event_type: str | None = None,
+        expected: Sequence[str] = (),
+    ) -> None:
+        self.detail = detail
+        self.event_index = event_index
+        self.state = state
+        self.event_type = event_type
+        self.expected: tuple[str, ...] = tuple(expected)
+        self.messages: list[Any] = []
+        self.translator: Translator | None = None
+        super().__init__(self._render())
+
+    def _render(self) -> str:
+        where = []
+        if self.event_type is not None:
+            where.append(self.event_type)
+        if self.event_index is not None:
+            where.append(f"at event #{self.event_index}")
+        if self.state:
+            where.append(f"in state {self.state}")
+        text = f"{' '.join(where)}: {self.detail}" if where else self.detail
+        if self.expected:
+            text += f"; expected one of: {', '.join(self.expected)}"
+        return text
+
+
+class StreamProtocolError(TranslatorError):
+    """The stream broke the Messages streaming protocol (the remote side is at fault)."""
+
+
+class MalformedEventError(StreamProtocolError):
+    """An event that cannot be read at all: not JSON, no `type`, a missing or mistyped field."""
+
+
+class TruncatedStreamError(StreamProtocolError):
+    """The input ended before `message_stop`; unfinished tool calls are reported invalid."""
+
+
+class UpstreamError(TranslatorError):
+    """The stream carried an `error` event, e.g. `overloaded_error` mid-stream."""
+
+    #: Error types after which sending the same request again is reasonable.
+    RETRYABLE_TYPES = frozenset(
+        {"overloaded_error", "api_error", "rate_limit_error", "timeout_error"}
+    )
+
+    def __init__(
+        self,
+        detail: str,
+        *,
+        error_type: str,
+        error_message: str,
+        content_emitted: bool,
+        event_index: int | None = None,
+        state: str = "",
+    ) -> None:
+        self.error_type = error_type
+        self.error_message = error_message
+        #: True when a retry of the same request is safe to attempt (transient server trouble).
+        self.retryable = error_type in self.RETRYABLE_TYPES
+        #: True when content messages were already emitted: a retry must discard them.
+        self.content_emitted = content_emitted
+        super().__init__(detail, event_index=event_index, state=state, event_type="error")
+
+
+class UsageError(TranslatorError):
+    """The caller misused the translator: feed after finish or failure, or an unreadable input."""

@@ -1,0 +1,136 @@
+"""The one internal event shape, and the boundary that turns every accepted input into it.
+
+SDK objects (beta and non-beta) and plain dicts are read here and nowhere else. Deltas, the bulk
+of a stream, are read field by field without dumping the SDK object; the few boundary events are
+turned into plain dicts with the SDK's own `to_dict()`, the same conversion its `accumulate_event`
+uses, so that our snapshot and the SDK's agree.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ._errors import MalformedEventError, UsageError
+
+__all__ = ["DELTA_PAYLOAD", "Event", "normalise"]
+
+# The string field each streamed delta type carries; the trigger name is the delta type itself.
+DELTA_PAYLOAD: dict[str, str] = {
+    "text_delta": "text",
+    "input_json_delta": "partial_json",
+    "thinking_delta": "thinking",
+    "signature_delta": "signature",
+}
+# Deltas whose payload is structured: the whole delta is kept as a dict.
+_STRUCTURED_DELTAS = frozenset({"citations_delta", "compaction_delta"})
+UNKNOWN_DELTA = "unknown_delta"
+
+_BOUNDARY = frozenset(
+    {
+        "message_start",
+        "content_block_start",
+        "content_block_stop",
+        "message_delta",
+        "message_stop",
+        "ping",
+        "error",
+    }
+)
+
+
+class Event:
+    """A normalised event: `kind` is the machine trigger it fires.
+
+    `index` is the content-block index (-1 when the event has none); `text` is a streamed
+    delta's string, or a content_block_start's block type; `data` is the plain-dict body of a
+    boundary or structured event, else None; `wire` names the event as it appeared, for errors.
+    """
+
+    __slots__ = ("data", "index", "kind", "text", "wire")
+
+    def __init__(self, kind: str, index: int, text: str, data: Any, wire: str) -> None:
+        self.kind = kind
+        self.index = index
+        self.text = text
+        self.data = data
+        self.wire = wire
+
+    def __repr__(self) -> str:
+        return f"Event({self.wire}, index={self.index})"
+
+
+def _malformed(detail: str, wire: str | None) -> MalformedEventError:
+    return MalformedEventError(detail, event_type=wire)
+
+
+def _index(value: Any, wire: str) -> int:
+    if type(value) is not int or value < 0:
+        raise _malformed(f"'index' must be a non-negative integer, got {value!r}", wire)
+    return value
+
+
+def _from_dict(raw: dict[str, Any]) -> Event:
+    kind = raw.get("type")
+    if kind == "content_block_delta":
+        delta = raw.get("delta")
+        if not isinstance(delta, dict):
+            raise _malformed("content_block_delta without a 'delta' object", "content_block_delta")
+        dtype = delta.get("type")
+        if not isinstance(dtype, str):
+            raise _malformed("delta without a string 'type'", "content_block_delta")
+        wire = f"content_block_delta ({dtype})"
+        index = _index(raw.get("index"), wire)
+        field = DELTA_PAYLOAD.get(dtype)
+        if field is not None:
+            text = delta.get(field)
+            if type(text) is not str:
+                raise _malformed(f"{dtype} without a string '{field}'", wire)
+            return Event(dtype, index, text, None, wire)
+        if dtype in _STRUCTURED_DELTAS:
+            return Event(dtype, index, "", delta, wire)
+        return Event(UNKNOWN_DELTA, index, "", delta, wire)
+    if kind in _BOUNDARY:
+        assert isinstance(kind, str)
+        if kind == "content_block_start":
+            block = raw.get("content_block")
+            btype = block.get("type") if isinstance(block, dict) else None
+            if not isinstance(btype, str):
+                raise _malformed("content_block_start without a typed 'content_block'", kind)
+            # The block type travels in `text`: the machine's guards choose the state by it.
+            return Event(kind, _index(raw.get("index"), kind), btype, raw, kind)
+        if kind == "content_block_stop":
+            return Event(kind, _index(raw.get("index"), kind), "", raw, kind)
+        return Event(kind, -1, "", raw, kind)
+    if not isinstance(kind, str):
+        raise _malformed("event without a string 'type'", None)
+    raise _malformed(f"unknown event type {kind!r}", kind)
+
+
+def _from_sdk(obj: Any) -> Event:
+    kind = obj.type
+    if kind == "content_block_delta":
+        delta = obj.delta
+        dtype = delta.type
+        field = DELTA_PAYLOAD.get(dtype)
+        if field is not None:
+            wire = f"content_block_delta ({dtype})"
+            text = getattr(delta, field, None)
+            if type(text) is not str:
+                raise _malformed(f"{dtype} without a string '{field}'", wire)
+            return Event(dtype, _index(obj.index, wire), text, None, wire)
+    # Boundary and structured events are few: read them through the SDK's own dict form.
+    return _from_dict(obj.to_dict())
+
+
+def normalise(event: Any) -> Event:
+    """Read one input event; raises MalformedEventError or UsageError, nothing else."""
+    if type(event) is dict:
+        return _from_dict(event)
+    if hasattr(event, "to_dict") and hasattr(event, "type"):
+        return _from_sdk(event)
+    if isinstance(event, dict):
+        return _from_dict(dict(event))
+    raise UsageError(
+        f"cannot read an event of type {type(event).__name__}: pass an anthropic SDK stream event "
+        "or its JSON as a dict (use translate_sse for raw bytes)"
+    )

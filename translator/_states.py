@@ -1,0 +1,246 @@
+"""The translator's states, guards and transition table: everything that decides legality.
+
+Theory of operation
+-------------------
+One streamed Anthropic message is a short grammar (Anthropic's "Streaming Messages" docs):
+
+    message_start  (content_block_start  content_block_delta*  content_block_stop)*
+    message_delta*  message_stop
+
+with `ping` allowed anywhere and an `error` event able to end the stream at any point. The
+machine below is that grammar. `idle` waits for message_start; `message` sits between blocks;
+each content-block mode the translator treats differently has its own state — `text`,
+`tool_use`, `thinking`, `redacted_thinking` — and `passthrough` holds every other block the API
+sends or may send (server tool use and results, MCP, compaction, fallback, container uploads,
+future types). `done` follows message_stop; `failed` follows any fault and is sticky.
+
+    idle --message_start--> message --content_block_start [next index, block type]--> <block>
+    <block> --delta [open index, delta fits the block]--> <block>    (internal: no state change)
+    <block> --content_block_stop [open index]--> message
+    message --message_delta--> message --message_stop--> done
+    any open state --error--> failed;  any state but failed --abort--> failed
+
+House rules (after h11's `_state.py`):
+1. Everything that decides whether an event is legal lives in this file: the table and its
+   guards. Handlers only act on events the table has already accepted.
+2. Nothing here builds a message. Each table row names the handler that does.
+
+The table is data. `_machine` builds the `transitions` Machine from it, and derives the
+translator's per-event dispatch from that Machine object (never from this list directly), so
+the Machine, the exported diagram and the run cannot disagree.
+
+Deltas and pings are internal transitions (`dest=None`): they never move the state, which is what
+lets the translator dispatch them through a dict lookup derived from the Machine.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, NamedTuple
+
+from .handlers import message, passthrough, redacted_thinking, text, thinking, tool_use
+
+if TYPE_CHECKING:
+    from ._events import Event
+    from ._translator import Translator
+
+__all__ = ["GUARD_FAILURES", "STATES", "TRANSITIONS", "Row"]
+
+IDLE = "idle"
+MESSAGE = "message"
+TEXT = "text"
+TOOL_USE = "tool_use"
+THINKING = "thinking"
+REDACTED_THINKING = "redacted_thinking"
+PASSTHROUGH = "passthrough"
+DONE = "done"
+FAILED = "failed"
+
+STATES = (IDLE, MESSAGE, TEXT, TOOL_USE, THINKING, REDACTED_THINKING, PASSTHROUGH, DONE, FAILED)
+BLOCK_STATES = (TEXT, TOOL_USE, THINKING, REDACTED_THINKING, PASSTHROUGH)
+OPEN_STATES = (IDLE, MESSAGE, *BLOCK_STATES)
+
+Guard = Callable[["Translator", "Event"], bool]
+Handler = Callable[["Translator", "Event"], None]
+
+# Block types with a state of their own; every other type goes to passthrough.
+_OWN_STATE_BLOCKS = frozenset({"text", "tool_use", "thinking", "redacted_thinking"})
+# Block types the SDK (2.14, beta included) knows; an unknown delta is accepted only on others.
+KNOWN_BLOCK_TYPES = frozenset(
+    {
+        *_OWN_STATE_BLOCKS,
+        "server_tool_use",
+        "web_search_tool_result",
+        "web_fetch_tool_result",
+        "code_execution_tool_result",
+        "bash_code_execution_tool_result",
+        "text_editor_code_execution_tool_result",
+        "tool_search_tool_result",
+        "container_upload",
+        "advisor_tool_result",
+        "mcp_tool_use",
+        "mcp_tool_result",
+        "compaction",
+        "fallback",
+        "mcp_tool_listing",
+    }
+)
+
+
+# --- guards: (translator, event) -> bool --------------------------------------------------
+
+
+def is_next_index(tr: Translator, ev: Event) -> bool:
+    """A new block takes the next index: blocks arrive in order, none skipped or repeated."""
+    return ev.index == len(tr._acc.blocks)
+
+
+def is_open_index(tr: Translator, ev: Event) -> bool:
+    """A delta or stop addresses the block that is open, not another one."""
+    block = tr._acc.open
+    return block is not None and block.index == ev.index
+
+
+def is_text_block(tr: Translator, ev: Event) -> bool:
+    return ev.text == "text"
+
+
+def is_tool_use_block(tr: Translator, ev: Event) -> bool:
+    return ev.text == "tool_use"
+
+
+def is_thinking_block(tr: Translator, ev: Event) -> bool:
+    return ev.text == "thinking"
+
+
+def is_redacted_thinking_block(tr: Translator, ev: Event) -> bool:
+    return ev.text == "redacted_thinking"
+
+
+def is_passthrough_block(tr: Translator, ev: Event) -> bool:
+    return ev.text not in _OWN_STATE_BLOCKS
+
+
+def takes_tool_input(tr: Translator, ev: Event) -> bool:
+    """input_json_delta in passthrough only feeds server and MCP tool use blocks."""
+    block = tr._acc.open
+    return block is not None and block.type in ("server_tool_use", "mcp_tool_use")
+
+
+def is_compaction_block(tr: Translator, ev: Event) -> bool:
+    block = tr._acc.open
+    return block is not None and block.type == "compaction"
+
+
+def is_unknown_block(tr: Translator, ev: Event) -> bool:
+    """A delta type we do not know is accepted only on a block type we do not know either."""
+    block = tr._acc.open
+    return block is not None and block.type not in KNOWN_BLOCK_TYPES
+
+
+def _open_index(tr: Translator) -> str:
+    block = tr._acc.open
+    return "no block is open" if block is None else f"block {block.index} is open"
+
+
+# Why each guard refused, for the error message.
+GUARD_FAILURES: dict[Guard, Callable[[Translator, Event], str]] = {
+    is_next_index: lambda tr, ev: (
+        f"block index {ev.index} is not the next one ({len(tr._acc.blocks)})"
+    ),
+    is_open_index: lambda tr, ev: f"index {ev.index} does not match: {_open_index(tr)}",
+    takes_tool_input: lambda tr, ev: (
+        f"input_json_delta does not fit a {tr._acc.open.type if tr._acc.open else '?'} block"
+    ),
+    is_compaction_block: lambda tr, ev: "compaction_delta outside a compaction block",
+    is_unknown_block: lambda tr, ev: (
+        f"delta type {ev.wire} is not one a {tr._acc.open.type if tr._acc.open else '?'} "
+        "block carries"
+    ),
+}
+
+
+class Row(NamedTuple):
+    """One transition: `dest` None is internal (the state does not change)."""
+
+    trigger: str
+    source: str
+    dest: str | None
+    guards: tuple[Guard, ...] = ()
+    handler: Handler | None = None
+
+
+def _open_everywhere() -> list[Row]:
+    rows: list[Row] = []
+    for state in OPEN_STATES:
+        rows.append(Row("ping", state, None))
+        rows.append(Row("error", state, FAILED, (), message.error))
+    return rows
+
+
+_START = (is_next_index,)
+_OPEN = (is_open_index,)
+
+TRANSITIONS: tuple[Row, ...] = (
+    # State: idle
+    Row("message_start", IDLE, MESSAGE, (), message.message_start),
+    # State: message (between blocks). The first start row whose guards pass wins.
+    Row("content_block_start", MESSAGE, TEXT, (*_START, is_text_block), text.start),
+    Row("content_block_start", MESSAGE, TOOL_USE, (*_START, is_tool_use_block), tool_use.start),
+    Row("content_block_start", MESSAGE, THINKING, (*_START, is_thinking_block), thinking.start),
+    Row(
+        "content_block_start",
+        MESSAGE,
+        REDACTED_THINKING,
+        (*_START, is_redacted_thinking_block),
+        redacted_thinking.start,
+    ),
+    Row(
+        "content_block_start",
+        MESSAGE,
+        PASSTHROUGH,
+        (*_START, is_passthrough_block),
+        passthrough.start,
+    ),
+    Row("message_delta", MESSAGE, None, (), message.message_delta),
+    Row("message_stop", MESSAGE, DONE, (), message.message_stop),
+    # State: text
+    Row("text_delta", TEXT, None, _OPEN, text.text_delta),
+    Row("citations_delta", TEXT, None, _OPEN, text.citations_delta),
+    Row("content_block_stop", TEXT, MESSAGE, _OPEN, text.stop),
+    # State: tool_use
+    Row("input_json_delta", TOOL_USE, None, _OPEN, tool_use.input_json_delta),
+    Row("content_block_stop", TOOL_USE, MESSAGE, _OPEN, tool_use.stop),
+    # State: thinking
+    Row("thinking_delta", THINKING, None, _OPEN, thinking.thinking_delta),
+    Row("signature_delta", THINKING, None, _OPEN, thinking.signature_delta),
+    Row("content_block_stop", THINKING, MESSAGE, _OPEN, thinking.stop),
+    # State: redacted_thinking (complete on its start: no deltas)
+    Row("content_block_stop", REDACTED_THINKING, MESSAGE, _OPEN, redacted_thinking.stop),
+    # State: passthrough
+    Row(
+        "input_json_delta",
+        PASSTHROUGH,
+        None,
+        (*_OPEN, takes_tool_input),
+        passthrough.input_json_delta,
+    ),
+    Row(
+        "compaction_delta",
+        PASSTHROUGH,
+        None,
+        (*_OPEN, is_compaction_block),
+        passthrough.compaction_delta,
+    ),
+    Row("unknown_delta", PASSTHROUGH, None, (*_OPEN, is_unknown_block), passthrough.unknown_delta),
+    Row("content_block_stop", PASSTHROUGH, MESSAGE, _OPEN, passthrough.stop),
+    # Every open state: keep-alive pings, and the API's own error events.
+    *_open_everywhere(),
+    # Every state but failed: the translator gives up (protocol fault, truncation, misuse).
+    *(Row("abort", state, FAILED) for state in STATES if state != FAILED),
+)
+
+
+def describe(obj: Any) -> str:
+    """A stable name for a guard or handler, as the diagrams print it."""
+    return str(getattr(obj, "__name__", repr(obj)))

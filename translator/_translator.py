@@ -1,0 +1,377 @@
+"""The sans-I/O core: `Translator.feed(event) -> messages`, and what it accumulated.
+
+A translator is a state name, an accumulator and a few counters: cheap enough to create one per
+model call, thousands at a time. Every event is checked against the transitions the shared
+Machine declares (see `_machine`) before any handler runs. Any fault moves the translator to the
+sticky `failed` state, emits the stream's one stop reason (`error`) and its usage, and raises a
+`TranslatorError` carrying those messages; everything accumulated before stays readable.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from anthropic.types.beta import BetaMessage
+from transitions import MachineError
+
+from ._accumulator import Accumulator, ToolCall
+from ._config import TranslatorConfig
+from ._errors import (
+    MalformedEventError,
+    StreamProtocolError,
+    TranslatorError,
+    TruncatedStreamError,
+    UsageError,
+)
+from ._events import Event, normalise
+from ._ids import decrement_id, otid_for
+from ._machine import EDGES, LEGAL, build_machine
+from ._messages import (
+    ContentPart,
+    LettaMessage,
+    LettaStopReason,
+    LettaUsageStatistics,
+    Message,
+    ReasoningContent,
+    RedactedReasoningContent,
+    StopReasonType,
+    TextContent,
+    chunk,
+    template,
+)
+from ._states import DONE, FAILED, GUARD_FAILURES, IDLE
+from ._stop_reasons import letta_stop_reason
+from .handlers import thinking, tool_use
+
+__all__ = ["Translator"]
+
+_DEFAULT_CONFIG = TranslatorConfig()
+
+# What a malformed event dict or SDK object raises deep in a handler; mapped at the boundary.
+_READ_ERRORS = (KeyError, TypeError, ValueError, AttributeError, IndexError)
+
+
+class _StrictCursor:
+    """A model for a real per-translator Machine (strict_machine=True)."""
+
+    state: str
+
+    def __init__(self) -> None:
+        self.machine = build_machine(self)
+
+    def trigger(self, name: str, *args: Any) -> bool:  # replaced by transitions
+        raise NotImplementedError
+
+
+class Translator:
+    """Translate the events of one streamed Anthropic message into Letta messages.
+
+    Feed events in order with `feed()`; call `finish()` when the input ends. Both return the
+    messages that became known. Read the results with `snapshot()`, `tool_calls()`,
+    `reasoning_content()` and `usage()`, at any time, including after a failure.
+    """
+
+    __slots__ = (
+        "_acc",
+        "_config",
+        "_cursor",
+        "_events",
+        "_finished",
+        "_letta_stop",
+        "_logical",
+        "_message_id",
+        "_out",
+        "_prefilled",
+        "_state",
+    )
+
+    def __init__(self, config: TranslatorConfig | None = None) -> None:
+        self._config = config if config is not None else _DEFAULT_CONFIG
+        self._state = IDLE
+        self._acc: Accumulator = Accumulator()
+        self._out: list[Message] = []
+        self._events = 0
+        self._logical = 0
+        self._message_id: str | None = None
+        self._finished = False
+        self._letta_stop: StopReasonType | None = None
+        self._prefilled: list[dict[str, Any]] = []
+        self._cursor = _StrictCursor() if self._config.strict_machine else None
+
+    # --- reading ---------------------------------------------------------------------------
+
+    @property
+    def state(self) -> str:
+        """The machine state: idle, message, text, tool_use, thinking, redacted_thinking,
+        passthrough, done or failed."""
+        return self._state
+
+    @property
+    def config(self) -> TranslatorConfig:
+        return self._config
+
+    @property
+    def message_id(self) -> str:
+        """The Letta message id every chunk of this call carries."""
+        if self._message_id is None:
+            self._message_id = self._config.id_factory()
+        return self._message_id
+
+    @property
+    def anthropic_message_id(self) -> str | None:
+        message = self._acc.message
+        return None if message is None else message.get("id")
+
+    @property
+    def model(self) -> str | None:
+        snap = self._acc.snapshot_dict()
+        return None if snap is None else snap.get("model")
+
+    @property
+    def stop_reason(self) -> str | None:
+        """Anthropic's own stop_reason, unmapped (None until the stream says)."""
+        return self._acc.stop_reason
+
+    @property
+    def stop_details(self) -> Any:
+        """Anthropic's stop_details (e.g. a refusal's category), as received."""
+        return self._acc.stop_details
+
+    @property
+    def letta_stop_reason(self) -> StopReasonType | None:
+        """The stop reason this translator emitted, once it has."""
+        return self._letta_stop
+
+    @property
+    def events_seen(self) -> int:
+        return self._events
+
+    def snapshot(self) -> BetaMessage | None:
+        """The message so far, as the SDK's `accumulate_event` builds it (None before
+        message_start). Server tool blocks, citations, compaction and unknown blocks are kept."""
+        snap = self._acc.snapshot_dict()
+        return None if snap is None else BetaMessage.construct(**snap)
+
+    def tool_calls(self) -> list[ToolCall]:
+        """Client tool calls in block order. Only `valid` ones are safe to execute."""
+        return [
+            block.call if block.call is not None else tool_use.finalise(block)
+            for block in self._acc.blocks
+            if block.type == "tool_use"
+        ]
+
+    def reasoning_content(self) -> list[ContentPart]:
+        """Letta content parts, one per thinking, redacted-thinking or text block, in order;
+        each thinking block keeps its own signature (two blocks never merge)."""
+        parts: list[ContentPart] = []
+        for block in self._acc.blocks:
+            snap = block.snapshot() if block.type in ("thinking", "text") else block.start
+            if block.type == "thinking":
+                parts.append(
+                    ReasoningContent(
+                        is_native=True,
+                        reasoning=snap.get("thinking") or "",
+                        signature=snap.get("signature") or None,
+                    )
+                )
+            elif block.type == "redacted_thinking":
+                parts.append(RedactedReasoningContent(data=snap.get("data") or ""))
+            elif block.type == "text":
+                parts.append(TextContent(text=snap.get("text") or ""))
+        return parts
+
+    def usage(self) -> LettaUsageStatistics:
+        """Usage so far. prompt_tokens counts input plus cache reads and writes."""
+        usage = self._acc.usage
+        input_tokens = usage.get("input_tokens") or 0
+        output_tokens = usage.get("output_tokens") or 0
+        cache_read = usage.get("cache_read_input_tokens")
+        cache_write = usage.get("cache_creation_input_tokens")
+        details = usage.get("output_tokens_details")
+        reasoning = details.get("thinking_tokens") if isinstance(details, dict) else None
+        prompt = input_tokens + (cache_read or 0) + (cache_write or 0)
+        run_id = self._config.run_id
+        return LettaUsageStatistics(
+            completion_tokens=output_tokens,
+            prompt_tokens=prompt,
+            total_tokens=prompt + output_tokens,
+            step_count=1,
+            run_ids=[run_id] if run_id else None,
+            cached_input_tokens=cache_read,
+            cache_write_tokens=cache_write,
+            reasoning_tokens=reasoning,
+        )
+
+    # --- driving ---------------------------------------------------------------------------
+
+    def feed(self, event: Any) -> list[Message]:
+        """Take one event (an anthropic SDK stream event, beta or not, or its JSON as a dict);
+        return the messages it completes. Raises a `TranslatorError` subclass on any fault."""
+        index = self._events
+        before = self._state
+        if self._finished or before == FAILED:
+            raise UsageError(
+                "feed() after finish()" if self._finished else "feed() after the stream failed",
+                event_index=index,
+                state=before,
+            )
+        self._events = index + 1
+        ev: Event | None = None
+        try:
+            ev = normalise(event)
+            self._step(ev)
+            if self._prefilled:
+                self._replay_prefilled()
+        except TranslatorError as err:
+            self._fail(err, index, before, ev)
+            raise
+        except _READ_ERRORS as exc:
+            malformed = MalformedEventError(f"{type(exc).__name__}: {exc}")
+            self._fail(malformed, index, before, ev)
+            raise malformed from exc
+        out = self._out
+        self._out = []
+        return out
+
+    def finish(self) -> list[Message]:
+        """End of input. After message_stop this is a no-op; before it, the stream was cut
+        short: the translator fails with TruncatedStreamError (its messages say `error`) and
+        tool calls that never stopped stay invalid."""
+        if self._finished:
+            return []
+        self._finished = True
+        if self._state in (DONE, FAILED):
+            return []
+        err = TruncatedStreamError("the stream ended before message_stop")
+        self._fail(err, self._events, self._state, None)
+        raise err
+
+    # --- internals used by handlers ----------------------------------------------------------
+
+    def _begin(
+        self, cls: type[LettaMessage], approval: bool = False, **fields: Any
+    ) -> dict[str, Any]:
+        """Open a logical message: a field template with its own otid and date."""
+        message_id = self.message_id
+        index = self._logical
+        self._logical = index + 1
+        config = self._config
+        return template(
+            cls,
+            id=decrement_id(message_id) if approval else message_id,
+            date=config.clock(),
+            otid=otid_for(message_id, index),
+            run_id=config.run_id,
+            step_id=config.step_id,
+            **fields,
+        )
+
+    def _content_emitted(self) -> bool:
+        return any(block.template is not None for block in self._acc.blocks)
+
+    def _terminate(self, reason: StopReasonType | None) -> None:
+        """Emit the stream's one stop reason, then its usage; later calls do nothing."""
+        if self._letta_stop is not None:
+            return
+        if reason is None:
+            approval = self._config.requires_approval_tools
+            reason = letta_stop_reason(
+                self._acc.stop_reason,
+                approval_requested=any(
+                    block.type == "tool_use" and block.start.get("name") in approval
+                    for block in self._acc.blocks
+                ),
+            )
+        self._letta_stop = reason
+        self._out.append(
+            chunk(LettaStopReason, {"message_type": "stop_reason", "stop_reason": reason})
+        )
+        self._out.append(self.usage())
+
+    # --- the machine ---------------------------------------------------------------------------
+
+    def _step(self, ev: Event) -> None:
+        state = self._state
+        edges = EDGES.get((state, ev.kind))
+        if edges is None:
+            after_stop = " after message_stop" if state == DONE else ""
+            raise StreamProtocolError(
+                f"{ev.kind} is not accepted in state {state}{after_stop}", expected=LEGAL[state]
+            )
+        if self._cursor is not None:
+            self._strict_step(ev)
+            return
+        for guards, dest, handlers in edges:
+            for guard in guards:
+                if not guard(self, ev):
+                    break
+            else:
+                if dest is not None:
+                    self._state = dest
+                for handler in handlers:
+                    handler(self, ev)
+                return
+        raise self._refused(ev, edges)
+
+    def _strict_step(self, ev: Event) -> None:
+        cursor = self._cursor
+        assert cursor is not None
+        try:
+            accepted = cursor.trigger(ev.kind, self, ev)
+        except MachineError as exc:  # pragma: no cover - EDGES already refused these
+            raise StreamProtocolError(str(exc.value), expected=LEGAL[self._state]) from None
+        finally:
+            self._state = cursor.state
+        if not accepted:
+            raise self._refused(ev, EDGES[(self._state, ev.kind)])
+
+    def _refused(self, ev: Event, edges: tuple[Any, ...]) -> StreamProtocolError:
+        """Name the guard that turned the event away (a failed guard is an error, not a no-op)."""
+        for guards, _dest, _handlers in edges:
+            for guard in guards:
+                explain = GUARD_FAILURES.get(guard)
+                if explain is not None and not guard(self, ev):
+                    return StreamProtocolError(explain(self, ev), expected=LEGAL[self._state])
+        return StreamProtocolError(f"{ev.kind} refused by the guards of state {self._state}")
+
+    def _replay_prefilled(self) -> None:
+        """Blocks that arrive whole inside message_start are blocks like any other: each runs
+        through the machine as a start and a stop, taking its index."""
+        blocks, self._prefilled = self._prefilled, []
+        for index, block in enumerate(blocks):
+            if not isinstance(block, dict) or not isinstance(block.get("type"), str):
+                raise MalformedEventError(f"message_start content[{index}] is not a typed block")
+            wire = f"message_start (content[{index}])"
+            start = {"type": "content_block_start", "index": index, "content_block": block}
+            self._step(Event("content_block_start", index, block["type"], start, wire))
+            stop = {"type": "content_block_stop", "index": index}
+            self._step(Event("content_block_stop", index, "", stop, wire))
+
+    def _fail(self, err: TranslatorError, index: int, before: str, ev: Event | None) -> None:
+        if err.event_index is None:
+            err.event_index = index
+        if not err.state:
+            err.state = before
+        if err.event_type is None and ev is not None:
+            err.event_type = ev.wire
+        if not err.expected and isinstance(err, StreamProtocolError):
+            err.expected = LEGAL.get(before, ())
+        err.args = (err._render(),)
+        if self._state != FAILED:
+            if self._cursor is not None:
+                self._cursor.trigger("abort")
+                self._state = self._cursor.state
+            else:
+                assert (self._state, "abort") in EDGES
+                self._state = FAILED
+        # What arrived is not lost: a held-back thinking chunk goes out before the stop reason.
+        block = self._acc.open
+        if block is not None and block.type == "thinking" and block.template is not None:
+            thinking.release(self, block)
+        self._terminate("error")
+        err.messages = self._out
+        self._out = []
+        err.translator = self
+
+    def __repr__(self) -> str:
+        return f"<Translator state={self._state} events={self._events}>"

@@ -1,0 +1,39 @@
+"""Server-side, MCP, compaction, fallback and not-yet-known blocks: recorded, never emitted.
+
+They are not the client's to act on (a server tool call is never a client tool call), but
+nothing is dropped: each is kept whole for `snapshot()`, so the conversation round-trips.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from .._events import Event
+    from .._translator import Translator
+
+
+def start(tr: Translator, ev: Event) -> None:
+    tr._acc.open_block(ev.index, ev.data["content_block"])
+
+
+def input_json_delta(tr: Translator, ev: Event) -> None:
+    block = tr._acc.open
+    assert block is not None
+    block.parts.append(ev.text)
+
+
+def compaction_delta(tr: Translator, ev: Event) -> None:
+    block = tr._acc.open
+    assert block is not None
+    block.compaction = ev.data
+
+
+def unknown_delta(tr: Translator, ev: Event) -> None:
+    block = tr._acc.open
+    assert block is not None
+    block.extra.append(ev.data)
+
+
+def stop(tr: Translator, ev: Event) -> None:
+    tr._acc.close_block()

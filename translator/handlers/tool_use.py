@@ -1,0 +1,92 @@
+"""Client tool calls: every tool_use block is its own call, with its own id and otid.
+
+The first chunk names the call (name and id, plus any input pre-filled on the start); then each
+non-empty argument delta is one chunk carrying the call's id, so parallel calls can be told
+apart. A call listed in `requires_approval_tools` streams as approval-request chunks instead.
+The arguments are parsed once, with jiter, when the block stops.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import TYPE_CHECKING, Any
+
+import jiter
+
+from .._accumulator import Block, ToolCall
+from .._messages import ApprovalRequestMessage, ToolCallMessage, chunk
+from ._emit import tool_delta
+
+if TYPE_CHECKING:
+    from .._events import Event
+    from .._translator import Translator
+
+
+def _message_class(tr: Translator, name: str) -> type[ToolCallMessage | ApprovalRequestMessage]:
+    if name in tr._config.requires_approval_tools:
+        return ApprovalRequestMessage
+    return ToolCallMessage
+
+
+def start(tr: Translator, ev: Event) -> None:
+    block = tr._acc.open_block(ev.index, ev.data["content_block"])
+    name = block.start["name"]
+    call_id = block.start["id"]
+    if not isinstance(name, str) or not isinstance(call_id, str):
+        raise TypeError("tool_use block needs a string 'name' and 'id'")
+    cls = _message_class(tr, name)
+    block.template = template = tr._begin(
+        cls, approval=cls is ApprovalRequestMessage, tool_call=None, tool_calls=None
+    )
+    prefilled = block.start.get("input")
+    arguments = json.dumps(prefilled, ensure_ascii=False) if prefilled else None
+    first = tool_delta(name=name, arguments=arguments, tool_call_id=call_id)
+    values = template.copy()
+    values["tool_call"] = values["tool_calls"] = first
+    tr._out.append(chunk(cls, values))
+
+
+def input_json_delta(tr: Translator, ev: Event) -> None:
+    block = tr._acc.open
+    assert block is not None
+    assert block.template is not None
+    text = ev.text
+    block.parts.append(text)
+    if text:
+        values = block.template.copy()
+        values["tool_call"] = values["tool_calls"] = tool_delta(
+            arguments=text, tool_call_id=block.start["id"]
+        )
+        tr._out.append(chunk(_message_class(tr, block.start["name"]), values))
+
+
+def finalise(block: Block) -> ToolCall:
+    """The call as a runtime may execute it; `valid` only for a stopped block whose JSON parses
+    to an object."""
+    text = block.joined()
+    parsed: Any
+    if text:
+        try:
+            parsed = jiter.from_json(text.encode())
+        except ValueError:
+            parsed = None
+        arguments = text
+    else:
+        parsed = block.start.get("input")
+        if parsed is None:
+            parsed = {}
+        arguments = json.dumps(parsed, ensure_ascii=False) if parsed else "{}"
+    ok = block.stopped and isinstance(parsed, dict)
+    return ToolCall(
+        tool_call_id=block.start["id"],
+        name=block.start["name"],
+        arguments=arguments,
+        input=parsed if ok else None,
+        valid=ok,
+        index=block.index,
+    )
+
+
+def stop(tr: Translator, ev: Event) -> None:
+    block = tr._acc.close_block()
+    block.call = finalise(block)
