@@ -26,6 +26,11 @@ def edge_fixtures() -> list[Path]:
     return sorted(EDGE.glob("*.sse"))
 
 
+def invalid_fixtures() -> list[Path]:
+    """Real recordings that break the protocol (see fixtures/real/MANIFEST.md, `invalid/`)."""
+    return sorted((REAL / "invalid").glob("*.sse"))
+
+
 def load_events(path: Path) -> list[dict[str, Any]]:
     """A deliberately simple SSE reading (blank-line separated, `data:` lines joined), independent
     of translator._sse so that each checks the other."""
