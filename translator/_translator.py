@@ -9,6 +9,7 @@ sticky `failed` state, emits the stream's one stop reason (`error`) and its usag
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from anthropic.types.beta import BetaMessage
@@ -54,13 +55,12 @@ _READ_ERRORS = (KeyError, TypeError, ValueError, AttributeError, IndexError)
 class _StrictCursor:
     """A model for a real per-translator Machine (strict_machine=True)."""
 
+    # Both set by transitions on the model (a method defined here would shadow them).
     state: str
+    trigger: Callable[..., bool]
 
     def __init__(self) -> None:
         self.machine = build_machine(self)
-
-    def trigger(self, name: str, *args: Any) -> bool:  # replaced by transitions
-        raise NotImplementedError
 
 
 class Translator:

@@ -29,11 +29,13 @@ def _message_class(tr: Translator, name: str) -> type[ToolCallMessage | Approval
 
 
 def start(tr: Translator, ev: Event) -> None:
-    block = tr._acc.open_block(ev.index, ev.data["content_block"])
-    name = block.start["name"]
-    call_id = block.start["id"]
+    content_block = ev.data["content_block"]
+    name = content_block.get("name")
+    call_id = content_block.get("id")
     if not isinstance(name, str) or not isinstance(call_id, str):
-        raise TypeError("tool_use block needs a string 'name' and 'id'")
+        # Checked before the block is recorded, so tool_calls() never meets a nameless call.
+        raise TypeError("a tool_use block needs a string 'name' and 'id'")
+    block = tr._acc.open_block(ev.index, content_block)
     cls = _message_class(tr, name)
     block.template = template = tr._begin(
         cls, approval=cls is ApprovalRequestMessage, tool_call=None, tool_calls=None

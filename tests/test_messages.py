@@ -1,0 +1,71 @@
+"""The Letta wire models: shapes, dumps and the unvalidated fast construction."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta, timezone
+
+import pydantic
+import pytest
+
+from translator import AssistantMessage, ReasoningMessage, ToolCallDelta, ToolCallMessage
+from translator._ids import decrement_id, otid_for
+from translator._messages import chunk, template
+
+from .helpers import letta_adapter
+
+WHEN = datetime(2026, 1, 2, 3, 4, 5, 678_000, tzinfo=UTC)
+ID = "message-12345678-1234-4234-8234-123456789abc"
+
+
+def test_tool_call_delta_leaves_out_none_fields_in_every_dump() -> None:
+    delta = ToolCallDelta(arguments='{"a"', tool_call_id="toolu_1")
+    assert delta.model_dump() == {"arguments": '{"a"', "tool_call_id": "toolu_1"}
+    message = ToolCallMessage(id=ID, date=WHEN, tool_call=delta, tool_calls=delta)
+    assert (
+        '"tool_call":{"arguments":"{\\"a\\"","tool_call_id":"toolu_1"}' in message.model_dump_json()
+    )
+    assert message.model_dump()["tool_calls"] == {"arguments": '{"a"', "tool_call_id": "toolu_1"}
+
+
+def test_date_goes_out_at_seconds_precision_and_naive_dates_count_as_utc() -> None:
+    aware = AssistantMessage(id=ID, date=WHEN, content="x")
+    assert aware.model_dump(mode="json")["date"] == "2026-01-02T03:04:05+00:00"
+    naive = AssistantMessage(id=ID, date=WHEN.replace(tzinfo=None), content="x")
+    assert naive.model_dump(mode="json")["date"] == "2026-01-02T03:04:05+00:00"
+    other = AssistantMessage(id=ID, date=WHEN.astimezone(timezone(timedelta(hours=2))), content="x")
+    assert other.model_dump(mode="json")["date"] == "2026-01-02T05:04:05+02:00"
+
+
+def test_messages_are_frozen_once_handed_out() -> None:
+    message = ReasoningMessage(id=ID, date=WHEN, reasoning="r")
+    with pytest.raises(pydantic.ValidationError):
+        message.reasoning = "changed"  # type: ignore[misc]
+
+
+def test_fast_chunks_equal_validated_models() -> None:
+    values = template(ReasoningMessage, id=ID, date=WHEN, otid="o", source="reasoner_model")
+    values["reasoning"] = "hi"
+    fast = chunk(ReasoningMessage, values)
+    slow = ReasoningMessage(id=ID, date=WHEN, otid="o", source="reasoner_model", reasoning="hi")
+    assert fast == slow
+    assert fast.model_dump_json() == slow.model_dump_json()
+    assert list(fast.model_dump()) == list(slow.model_dump())
+    letta_adapter().validate_json(fast.model_dump_json())
+
+
+def test_template_refuses_unknown_fields() -> None:
+    with pytest.raises(TypeError, match="no fields"):
+        template(AssistantMessage, id=ID, date=WHEN, colour="red")
+
+
+def test_otids_follow_lettas_scheme_for_the_first_128_and_stay_unique_after() -> None:
+    assert otid_for(ID, 0) == "12345678-1234-4234-8234-123456789a80"
+    assert otid_for(ID, 1) == "12345678-1234-4234-8234-123456789a81"
+    assert otid_for(ID, 127) == "12345678-1234-4234-8234-123456789aff"
+    many = {otid_for(ID, index) for index in range(1000)}
+    assert len(many) == 1000
+    assert otid_for(ID, 500) == otid_for(ID, 500)
+
+
+def test_approval_ids_are_the_call_id_minus_one() -> None:
+    assert decrement_id(ID) == "message-12345678-1234-4234-8234-123456789abb"
