@@ -12,7 +12,7 @@ from typing import Any
 
 from ._errors import MalformedEventError, UsageError
 
-__all__ = ["DELTA_PAYLOAD", "Event", "normalise"]
+__all__ = ["DELTA_PAYLOAD", "Event", "is_derived", "normalise"]
 
 # The string field each streamed delta type carries; the trigger name is the delta type itself.
 DELTA_PAYLOAD: dict[str, str] = {
@@ -122,6 +122,20 @@ def _from_sdk(obj: Any) -> Event:
     # The SDK builds block types it does not know as its nearest model with extra fields, and
     # pydantic warns when dumping those; the dict it gives is still exact, so no warning.
     return _from_dict(obj.to_dict(warnings=False))
+
+
+# Events that the SDK's `messages.stream()` helper derives from the raw ones (text, input_json,
+# thinking, signature, citation, compaction) repeat what a raw event already said.
+_HELPER_MODULE = "anthropic.lib.streaming"
+_DERIVED = frozenset({"text", "input_json", "thinking", "signature", "citation", "compaction"})
+
+
+def is_derived(event: Any) -> bool:
+    """True for a `messages.stream()` helper event that only repeats a raw event."""
+    return (
+        type(event).__module__.startswith(_HELPER_MODULE)
+        and getattr(event, "type", None) in _DERIVED
+    )
 
 
 def normalise(event: Any) -> Event:

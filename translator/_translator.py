@@ -24,7 +24,7 @@ from ._errors import (
     TruncatedStreamError,
     UsageError,
 )
-from ._events import Event, normalise
+from ._events import Event, is_derived, normalise
 from ._ids import decrement_id, otid_for
 from ._machine import EDGES, LEGAL, build_machine
 from ._messages import (
@@ -206,7 +206,12 @@ class Translator:
 
     def feed(self, event: Any) -> list[Message]:
         """Take one event (an anthropic SDK stream event, beta or not, or its JSON as a dict);
-        return the messages it completes. Raises a `TranslatorError` subclass on any fault."""
+        return the messages it completes. Raises a `TranslatorError` subclass on any fault.
+
+        The `messages.stream()` helper's derived events (`text`, `input_json`, ...) repeat raw
+        events and are skipped, so its stream can be fed as it is."""
+        if type(event) is not dict and is_derived(event):
+            return []  # the helper's duplicate of a raw event this translator also receives
         index = self._events
         before = self._state
         if self._finished or before == FAILED:
