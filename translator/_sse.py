@@ -1,0 +1,336 @@
+"""Incremental server-sent-events decoder for the Anthropic Messages stream (the raw-bytes path).
+
+Raw response bytes go in, cut anywhere; one `dict` per event comes out, parsed from its `data`
+field by `jiter`. Everything stays bytes: `\\r` and `\\n` never occur inside a UTF-8 multi-byte
+sequence, so the stream can be cut into lines before any decoding, and `jiter` reads the UTF-8
+payload as is. The unit of work is the event, not the line: once line endings are LF, events
+are the pieces between blank lines (`\\n\\n`), and the usual one, `event: NAME\\ndata: JSON`,
+is located with prefix checks and single-byte `find`s and sliced once into `from_json`. Any
+other shape (comments, `id:`, several `data:` lines, no space after a colon) takes a
+line-by-line path that applies the WHATWG rules in full:
+https://html.spec.whatwg.org/multipage/server-sent-events.html#event-stream-interpretation
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterable, AsyncIterator, Iterable, Iterator
+from typing import Any, NoReturn, TypeAlias
+
+from jiter import from_json
+
+from ._errors import MalformedEventError, UsageError
+
+__all__ = ["Chunk", "SSEDecoder", "aiter_sse", "iter_sse"]
+
+#: What `feed` accepts: any bytes-like piece of the response body.
+Chunk: TypeAlias = bytes | bytearray | memoryview
+
+_BOM = b"\xef\xbb\xbf"
+# The start of jiter's message when its input stops early: how `close` tells a cut-off final
+# event from a malformed one.
+_EOF_ERROR = "EOF while parsing"
+# Event type -> its UTF-8 bytes, for types already seen matching their `event:` name, so the
+# name check costs a dict hit on a string jiter has already hashed. Bounded against junk input.
+_ENCODED: dict[str, bytes] = {}
+_ENCODED_MAX = 256
+
+
+class SSEDecoder:
+    """Bytes in, event dicts out; it holds only the bytes of the unfinished event.
+
+    Errors are positioned and lose nothing: when an event is malformed, `feed` still returns
+    the good events before it in the same chunk, and the `MalformedEventError` is raised by the
+    next `feed` or `close` (`pending_error` shows it at once; `iter_sse` raises it at once).
+    After that, and after `close`, feeding raises `UsageError`.
+    """
+
+    __slots__ = (
+        "_at_start",
+        "_closed",
+        "_error",
+        "_last_event_id",
+        "_raised",
+        "_retry",
+        "_seen",
+        "_skip_lf",
+        "_tail",
+        "_truncated",
+    )
+
+    def __init__(self) -> None:
+        # The stream since the last blank line, LF-normalized, in pieces so that a long event
+        # arriving in many chunks is joined once, not once per chunk.
+        self._tail: list[bytes] = []
+        self._seen = 0
+        self._skip_lf = False  # the last chunk ended in CR: a leading LF completes that CRLF
+        self._at_start = True  # a leading BOM is still possible
+        self._error: MalformedEventError | None = None
+        self._raised = False
+        self._closed = False
+        self._truncated = False
+        self._last_event_id = ""
+        self._retry: int | None = None
+
+    @property
+    def events_seen(self) -> int:
+        """Events dispatched so far, a malformed one included: the index the next one gets."""
+        return self._seen
+
+    @property
+    def last_event_id(self) -> str:
+        """The last `id:` field, kept as the spec asks: a reconnecting client sends it back."""
+        return self._last_event_id
+
+    @property
+    def retry(self) -> int | None:
+        """The last valid `retry:` field (milliseconds), for a caller that reconnects."""
+        return self._retry
+
+    @property
+    def pending_error(self) -> MalformedEventError | None:
+        """The malformed event that `feed` met after the events it returned; raised next call."""
+        return None if self._raised else self._error
+
+    @property
+    def truncated(self) -> bool:
+        """Whether `close` dropped a final event whose data had been cut off mid-JSON."""
+        return self._truncated
+
+    def feed(self, chunk: Chunk) -> list[dict[str, Any]]:
+        """Decode the events `chunk` completes; an unfinished event waits for the next chunk."""
+        if self._error is not None or self._closed:
+            self._refuse()
+        if type(chunk) is not bytes:
+            chunk = _as_bytes(chunk)
+        if self._skip_lf:
+            if not chunk:
+                return []
+            self._skip_lf = False
+            if chunk[0] == 10:
+                chunk = chunk[1:]
+        if self._at_start:
+            chunk = self._strip_bom(chunk)
+            if self._at_start:
+                return []
+        if b"\r" in chunk:
+            # A CR at the very end may be half of a CRLF: the next chunk's LF is then dropped.
+            self._skip_lf = chunk[-1] == 13
+            chunk = chunk.replace(b"\r\n", b"\n").replace(b"\r", b"\n")
+        tail = self._tail
+        if tail:
+            if chunk.rfind(b"\n\n") < 0 and not (chunk[:1] == b"\n" and tail[-1][-1] == 10):
+                if chunk:  # it completes no event (nor a blank line across the cut)
+                    tail.append(chunk)
+                return []
+            tail.append(chunk)
+            chunk = b"".join(tail)
+            tail.clear()
+        # Searching backwards finds the last blank line after a few bytes in the usual chunk.
+        last = chunk.rfind(b"\n\n")
+        if last < 0:
+            if chunk:
+                tail.append(chunk)
+            return []
+        if last + 2 < len(chunk):
+            tail.append(chunk[last + 2 :])
+        return self._dispatch(chunk, last)
+
+    def close(self) -> list[dict[str, Any]]:
+        """End of input: settle the unfinished event, reading a partial last line as a line.
+
+        A final event that lacks its closing blank line IS dispatched when its data is complete
+        JSON. If its data stops mid-value (the connection was cut), the event is dropped and
+        `truncated` is set: the missing `message_stop` is for the protocol layer to report.
+        Data that is wrong rather than short raises `MalformedEventError`. Closing twice is a
+        no-op.
+        """
+        if self._error is not None:
+            self._refuse()
+        if self._closed:
+            return []
+        self._closed = True
+        block = b"".join(self._tail)
+        self._tail.clear()
+        name, payload = self._fields(block)
+        if payload is None:
+            return []
+        try:
+            event = from_json(payload)
+        except ValueError as exc:
+            if str(exc).startswith(_EOF_ERROR):
+                self._truncated = True
+                return []
+            error: MalformedEventError | None = _not_json(exc, self._seen, name)
+        else:
+            error = _verdict(event, name, self._seen)
+        self._seen += 1
+        if error is not None:
+            self._error = error
+            self._refuse()
+        return [event]
+
+    def _dispatch(self, buf: bytes, last: int) -> list[dict[str, Any]]:
+        """Turn the events in `buf` up to the blank line at `last` into dicts: the hot loop.
+
+        The usual event, `event: NAME\\ndata: JSON\\n\\n`, is found with single-byte `find`s
+        (memchr) and sliced once; anything else goes to `_fields` line by line.
+        """
+        out: list[dict[str, Any]] = []
+        seen = self._seen
+        pos = 0
+        while pos <= last:
+            # Each `find` below succeeds: the byte at `last` is a LF, and a prefix check
+            # passing at or before it puts that LF further on.
+            payload: bytes | None = None
+            if buf.startswith(b"event: ", pos):
+                cut = buf.find(b"\n", pos)
+                if buf.startswith(b"data: ", cut + 1):
+                    end = buf.find(b"\n", cut + 7)
+                    if buf[end + 1] == 10:
+                        name = buf[pos + 7 : cut]
+                        payload = buf[cut + 7 : end]
+                        pos = end + 2
+            elif buf.startswith(b"data: ", pos):
+                end = buf.find(b"\n", pos + 6)
+                if buf[end + 1] == 10:
+                    name = b""
+                    payload = buf[pos + 6 : end]
+                    pos = end + 2
+            if payload is None:
+                end = buf.find(b"\n\n", pos)
+                name, payload = self._fields(buf[pos:end])
+                pos = end + 2
+                if payload is None:
+                    continue
+            try:
+                event = from_json(payload)
+            except ValueError as exc:
+                error: MalformedEventError | None = _not_json(exc, seen, name)
+            else:
+                if event.__class__ is dict:
+                    kind = event.get("type")
+                    if kind.__class__ is str and (not name or _ENCODED.get(kind) == name):
+                        out.append(event)
+                        seen += 1
+                        continue
+                error = _verdict(event, name, seen)
+                if error is None:
+                    out.append(event)
+                    seen += 1
+                    continue
+            self._seen = seen + 1
+            self._error = error
+            if out:
+                return out
+            self._refuse()
+        self._seen = seen
+        return out
+
+    def _fields(self, block: bytes) -> tuple[bytes, bytes | None]:
+        """Read one event line by line: its `event` name and joined `data` (None when absent).
+
+        A block holds no blank line except, harmlessly, a leading one (nothing is pending
+        then), so empty lines are skipped rather than dispatched.
+        """
+        name = b""
+        data: list[bytes] = []
+        for line in block.split(b"\n"):
+            if not line or line[0] == 58:  # b":" starts a comment
+                continue
+            colon = line.find(b":")
+            if colon < 0:
+                field, value = line, b""
+            else:
+                field = line[:colon]
+                value = line[colon + 1 :]
+                if value[:1] == b" ":
+                    value = value[1:]
+            if field == b"data":
+                data.append(value)
+            elif field == b"event":
+                name = value
+            elif field == b"id":
+                if b"\0" not in value:
+                    self._last_event_id = value.decode("utf-8", "replace")
+            elif field == b"retry" and value.isdigit():
+                self._retry = int(value)
+        if not data:
+            return name, None
+        return name, data[0] if len(data) == 1 else b"\n".join(data)
+
+    def _strip_bom(self, chunk: bytes) -> bytes:
+        """Drop one BOM at the very start, holding back bytes while they could still be one."""
+        head = b"".join((*self._tail, chunk)) if self._tail else chunk
+        if len(head) < len(_BOM) and _BOM.startswith(head):
+            self._tail[:] = [head] if head else []
+            return b""
+        self._at_start = False
+        self._tail.clear()
+        return head[len(_BOM) :] if head.startswith(_BOM) else head
+
+    def _refuse(self) -> NoReturn:
+        """Raise the pending error once, then treat any further use as the caller's mistake."""
+        error = self._error
+        if error is not None and not self._raised:
+            self._raised = True
+            raise error
+        if error is not None:
+            raise UsageError(f"SSE decoder already failed ({error})")
+        raise UsageError("SSE input fed after close()")
+
+
+def _verdict(event: Any, name: bytes, index: int) -> MalformedEventError | None:
+    """Judge parsed data off the fast path; a name seen to match is cached for next time."""
+    if event.__class__ is not dict:
+        got = type(event).__name__
+        return _malformed(f"SSE data is not a JSON object (got {got})", index, name)
+    kind = event.get("type")
+    if kind.__class__ is not str:
+        return _malformed('SSE data has no string "type"', index, name)
+    encoded = kind.encode("utf-8", "surrogatepass")
+    if name and name != encoded:
+        text = name.decode("utf-8", "replace")
+        return _malformed(f"SSE event name {text!r} but data type {kind!r}", index, name)
+    if len(_ENCODED) < _ENCODED_MAX:
+        _ENCODED[kind] = encoded
+    return None
+
+
+def _not_json(exc: ValueError, index: int, name: bytes) -> MalformedEventError:
+    error = _malformed(f"SSE data is not valid JSON: {exc}", index, name)
+    error.__cause__ = exc
+    return error
+
+
+def _malformed(detail: str, index: int, name: bytes) -> MalformedEventError:
+    event_type = name.decode("utf-8", "replace") if name else None
+    return MalformedEventError(detail, event_index=index, event_type=event_type)
+
+
+def _as_bytes(chunk: object) -> bytes:
+    """Accept any bytes-like chunk; a `str` means the body was decoded too early."""
+    if isinstance(chunk, bytes | bytearray | memoryview):
+        return bytes(chunk)
+    raise UsageError(f"SSE input must be bytes, got {type(chunk).__name__}")
+
+
+def iter_sse(chunks: Iterable[Chunk]) -> Iterator[dict[str, Any]]:
+    """Events from body chunks; a malformed event raises right after the events before it."""
+    decoder = SSEDecoder()
+    for chunk in chunks:
+        yield from decoder.feed(chunk)
+        if decoder.pending_error is not None:
+            decoder.close()
+    yield from decoder.close()
+
+
+async def aiter_sse(chunks: AsyncIterable[Chunk]) -> AsyncIterator[dict[str, Any]]:
+    """The async twin of `iter_sse`, e.g. over `httpx.Response.aiter_bytes()`."""
+    decoder = SSEDecoder()
+    async for chunk in chunks:
+        for event in decoder.feed(chunk):
+            yield event
+        if decoder.pending_error is not None:
+            decoder.close()
+    for event in decoder.close():
+        yield event
