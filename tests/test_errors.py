@@ -269,3 +269,22 @@ def test_translate_and_atranslate_agree_on_a_good_stream() -> None:
 
     sync = [m.model_dump() for m in translate(events, config())]
     assert [m.model_dump() for m in asyncio.run(collect())] == sync
+
+
+def test_cancel_ends_the_stream_as_cancelled_and_keeps_what_arrived() -> None:
+    tr, _ = fed([ev.message_start(), ev.thinking_start(0), ev.thinking(0, "held")])
+    out = tr.cancel()
+    assert [m.message_type for m in out] == ["reasoning_message", "stop_reason", "usage_statistics"]
+    assert out[1] == LettaStopReason(stop_reason="cancelled")
+    assert tr.state == "failed"
+    assert tr.letta_stop_reason == "cancelled"
+    assert tr.cancel() == []
+    with pytest.raises(UsageError):
+        tr.feed(ev.ping())
+    assert tr.reasoning_content()[0].reasoning == "held"  # type: ignore[union-attr]
+
+
+def test_cancel_after_message_stop_changes_nothing() -> None:
+    tr, _ = fed(ev.text_stream("x"))
+    assert tr.cancel() == []
+    assert (tr.state, tr.letta_stop_reason) == ("done", "end_turn")

@@ -15,7 +15,7 @@ from typing import Any, cast
 
 from transitions import Machine
 
-from ._states import FAILED, IDLE, STATES, TRANSITIONS, Guard, Handler
+from ._states import FAILED, IDLE, SELF_TRIGGERS, STATES, TRANSITIONS, Guard, Handler
 
 __all__ = ["EDGES", "LEGAL", "MACHINE", "Edge", "build_machine"]
 
@@ -70,6 +70,7 @@ EDGES = _derive(MACHINE)
 
 # The triggers each state accepts, for "expected one of ..." in errors (the Machine's own view).
 LEGAL: dict[str, tuple[str, ...]] = {
-    state: tuple(t for t in MACHINE.get_triggers(state) if t != "abort") for state in STATES
+    state: tuple(t for t in MACHINE.get_triggers(state) if t not in SELF_TRIGGERS)
+    for state in STATES
 }
 assert LEGAL[FAILED] == ()

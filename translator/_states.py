@@ -18,7 +18,8 @@ future types). `done` follows message_stop; `failed` follows any fault and is st
     <block> --delta [open index, delta fits the block]--> <block>    (internal: no state change)
     <block> --content_block_stop [open index]--> message
     message --message_delta--> message --message_stop--> done
-    any open state --error--> failed;  any state but failed --abort--> failed
+    any open state --error--> failed;  any open state --cancel--> failed
+    any state but failed --abort--> failed
 
 House rules (after h11's `_state.py`):
 1. Everything that decides whether an event is legal lives in this file: the table and its
@@ -44,7 +45,7 @@ if TYPE_CHECKING:
     from ._events import Event
     from ._translator import Translator
 
-__all__ = ["GUARD_FAILURES", "STATES", "TRANSITIONS", "Row"]
+__all__ = ["GUARD_FAILURES", "SELF_TRIGGERS", "STATES", "TRANSITIONS", "Row"]
 
 IDLE = "idle"
 MESSAGE = "message"
@@ -236,9 +237,14 @@ TRANSITIONS: tuple[Row, ...] = (
     Row("content_block_stop", PASSTHROUGH, MESSAGE, _OPEN, passthrough.stop),
     # Every open state: keep-alive pings, and the API's own error events.
     *_open_everywhere(),
+    # Every open state: the consumer stopped reading (Translator.cancel()).
+    *(Row("cancel", state, FAILED) for state in OPEN_STATES),
     # Every state but failed: the translator gives up (protocol fault, truncation, misuse).
     *(Row("abort", state, FAILED) for state in STATES if state != FAILED),
 )
+
+# Triggers the translator fires itself; they are never events of the stream.
+SELF_TRIGGERS = frozenset({"abort", "cancel"})
 
 
 def describe(obj: Any) -> str:

@@ -251,6 +251,22 @@ class Translator:
         self._fail(err, self._events, self._state, None)
         raise err
 
+    def cancel(self) -> list[Message]:
+        """The consumer stopped reading (closed the generator, or its task was cancelled).
+
+        Ends the stream as `cancelled`: returns that stop reason and the usage, moves to the
+        sticky `failed` state, and keeps everything accumulated readable. Tool calls that never
+        stopped stay invalid. After `message_stop` or a failure there is nothing to cancel."""
+        self._finished = True
+        if self._state in (DONE, FAILED):
+            return []
+        self._move("cancel")
+        self._release_held()
+        self._terminate("cancelled")
+        out = self._out
+        self._out = []
+        return out
+
     # --- internals used by handlers ----------------------------------------------------------
 
     def _begin(
@@ -352,6 +368,22 @@ class Translator:
             stop = {"type": "content_block_stop", "index": index}
             self._step(Event("content_block_stop", index, "", stop, wire))
 
+    def _move(self, trigger: str) -> None:
+        """Fire one of the translator's own triggers (abort, cancel): unguarded, to failed."""
+        if self._cursor is not None:
+            self._cursor.trigger(trigger)
+            self._state = self._cursor.state
+            return
+        [(_guards, dest, _handlers)] = EDGES[(self._state, trigger)]
+        assert dest is not None
+        self._state = dest
+
+    def _release_held(self) -> None:
+        """What arrived is not lost: a held-back thinking chunk goes out before the stop."""
+        block = self._acc.open
+        if block is not None and block.type == "thinking" and block.template is not None:
+            thinking.release(self, block)
+
     def _fail(self, err: TranslatorError, index: int, before: str, ev: Event | None) -> None:
         if err.event_index is None:
             err.event_index = index
@@ -363,16 +395,8 @@ class Translator:
             err.expected = LEGAL.get(before, ())
         err.args = (err._render(),)
         if self._state != FAILED:
-            if self._cursor is not None:
-                self._cursor.trigger("abort")
-                self._state = self._cursor.state
-            else:
-                assert (self._state, "abort") in EDGES
-                self._state = FAILED
-        # What arrived is not lost: a held-back thinking chunk goes out before the stop reason.
-        block = self._acc.open
-        if block is not None and block.type == "thinking" and block.template is not None:
-            thinking.release(self, block)
+            self._move("abort")
+        self._release_held()
         self._terminate("error")
         err.messages = self._out
         self._out = []
