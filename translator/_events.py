@@ -8,7 +8,8 @@ uses, so that our snapshot and the SDK's agree.
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable
+from typing import Any, get_args
 
 from ._errors import MalformedEventError, UsageError
 
@@ -138,15 +139,45 @@ def is_derived(event: Any) -> bool:
     )
 
 
-def normalise(event: Any) -> Event:
-    """Read one input event; raises MalformedEventError or UsageError, nothing else."""
-    if type(event) is dict:
-        return _from_dict(event)
-    if hasattr(event, "to_dict") and hasattr(event, "type"):
-        return _from_sdk(event)
-    if isinstance(event, dict):
-        return _from_dict(dict(event))
+def _skip(event: Any) -> None:
+    return None
+
+
+def _from_mapping(event: Any) -> Event:
+    return _from_dict(dict(event))
+
+
+def _unreadable(event: Any) -> Event:
     raise UsageError(
         f"cannot read an event of type {type(event).__name__}: pass an anthropic SDK stream event "
         "or its JSON as a dict (use translate_sse for raw bytes)"
     )
+
+
+Reader = Callable[[Any], "Event | None"]
+
+# How to read each input class, decided once per class rather than once per event.
+_READERS: dict[type, Reader] = {dict: _from_dict}
+
+
+def _reader_for(cls: type) -> Reader:
+    reader: Reader
+    if issubclass(cls, dict):
+        reader = _from_mapping
+    elif hasattr(cls, "to_dict") and "type" in (fields := getattr(cls, "model_fields", {})):
+        literal = get_args(fields["type"].annotation)
+        derived = cls.__module__.startswith(_HELPER_MODULE) and set(literal) <= _DERIVED
+        reader = _skip if derived and literal else _from_sdk
+    else:
+        return _unreadable  # not cached: such classes are mistakes, not traffic
+    _READERS[cls] = reader
+    return reader
+
+
+def normalise(event: Any) -> Event | None:
+    """Read one input event; None for a `messages.stream()` helper event that repeats a raw
+    one. Raises MalformedEventError or UsageError, nothing else."""
+    reader = _READERS.get(type(event))
+    if reader is None:
+        reader = _reader_for(type(event))
+    return reader(event)

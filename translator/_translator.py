@@ -10,7 +10,7 @@ sticky `failed` state, emits the stream's one stop reason (`error`) and its usag
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import Any, NoReturn
 
 from anthropic.types.beta import BetaMessage
 from transitions import MachineError
@@ -24,7 +24,7 @@ from ._errors import (
     TruncatedStreamError,
     UsageError,
 )
-from ._events import Event, is_derived, normalise
+from ._events import Event, normalise
 from ._ids import decrement_id, otid_for
 from ._machine import EDGES, LEGAL, build_machine
 from ._messages import (
@@ -73,6 +73,7 @@ class Translator:
 
     __slots__ = (
         "_acc",
+        "_closing",
         "_config",
         "_cursor",
         "_events",
@@ -96,6 +97,7 @@ class Translator:
         self._finished = False
         self._letta_stop: StopReasonType | None = None
         self._prefilled: list[dict[str, Any]] = []
+        self._closing: list[Message] = []
         self._cursor = _StrictCursor() if self._config.strict_machine else None
 
     # --- reading ---------------------------------------------------------------------------
@@ -145,6 +147,12 @@ class Translator:
     @property
     def events_seen(self) -> int:
         return self._events
+
+    @property
+    def closing_messages(self) -> list[Message]:
+        """What `cancel()` emitted. A generator closed or cancelled mid-stream cannot yield, so
+        `translate()` cancels on the consumer's behalf and the stop reason and usage wait here."""
+        return list(self._closing)
 
     def snapshot(self) -> BetaMessage | None:
         """The message so far, as the SDK's `accumulate_event` builds it (None before
@@ -210,8 +218,6 @@ class Translator:
 
         The `messages.stream()` helper's derived events (`text`, `input_json`, ...) repeat raw
         events and are skipped, so its stream can be fed as it is."""
-        if type(event) is not dict and is_derived(event):
-            return []  # the helper's duplicate of a raw event this translator also receives
         index = self._events
         before = self._state
         if self._finished or before == FAILED:
@@ -220,17 +226,21 @@ class Translator:
                 event_index=index,
                 state=before,
             )
-        self._events = index + 1
         ev: Event | None = None
         try:
             ev = normalise(event)
+            if ev is None:
+                return []  # the helper's duplicate of a raw event this translator also receives
+            self._events = index + 1
             self._step(ev)
             if self._prefilled:
                 self._replay_prefilled()
         except TranslatorError as err:
+            self._events = index + 1
             self._fail(err, index, before, ev)
             raise
         except _READ_ERRORS as exc:
+            self._events = index + 1
             malformed = MalformedEventError(f"{type(exc).__name__}: {exc}")
             self._fail(malformed, index, before, ev)
             raise malformed from exc
@@ -265,7 +275,18 @@ class Translator:
         self._terminate("cancelled")
         out = self._out
         self._out = []
-        return out
+        self._closing = out
+        return list(out)
+
+    def fail(self, err: TranslatorError) -> NoReturn:
+        """End the stream with a fault found outside the translator (an SSE event the decoder
+        could not read, an input the stream wrappers refuse) exactly as a fault of its own:
+        sticky `failed`, the error stop reason and usage on `err.messages`, then raise `err`."""
+        if self._finished or self._state == FAILED:
+            err.translator = self
+            raise err
+        self._fail(err, self._events, self._state, None)
+        raise err
 
     # --- internals used by handlers ----------------------------------------------------------
 
