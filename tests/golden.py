@@ -16,10 +16,39 @@ from translator import Translator, TranslatorConfig, TranslatorError
 
 from .helpers import config, edge_fixtures, invalid_fixtures, load_events, real_fixtures
 
-# One config for every golden: deterministic ids and clock; `delete_file` needs approval.
+_APPROVAL = frozenset({"delete_file"})
+_SEND = ("send_message", "message")
+
+# Deterministic ids and clock in every mode; `delete_file` needs approval. "" is the default mode.
 MODES: dict[str, Callable[[], TranslatorConfig]] = {
-    "": lambda: config(requires_approval_tools=frozenset({"delete_file"})),
+    "": lambda: config(requires_approval_tools=_APPROVAL),
+    "inner-thoughts": lambda: config(
+        requires_approval_tools=_APPROVAL, inner_thoughts_kwarg="thinking"
+    ),
+    "send-message": lambda: config(
+        requires_approval_tools=_APPROVAL,
+        inner_thoughts_kwarg="thinking",
+        assistant_message_tool=_SEND,
+    ),
+    "text-as-reasoning": lambda: config(requires_approval_tools=_APPROVAL, text_as="reasoning"),
+    "text-drop": lambda: config(
+        requires_approval_tools=_APPROVAL, text_as="drop", assistant_message_tool=_SEND
+    ),
 }
+
+# Every fixture has a golden in the default mode; these also have one in a legacy mode.
+EXTRA_MODES: dict[str, tuple[str, ...]] = {
+    "edge/legacy-parallel-thoughts-approval": ("inner-thoughts",),
+    "edge/legacy-send-message": ("send-message",),
+    "edge/legacy-monologue": ("text-as-reasoning",),
+    "edge/legacy-native-thinking": ("text-drop",),
+    "real/dd-trace-py__completion-tools-stream": ("text-as-reasoning",),
+    "real/openinference__multiple-tool-calling-streaming": ("inner-thoughts",),
+}
+
+
+def modes_of(fixture: Path) -> tuple[str, ...]:
+    return ("", *EXTRA_MODES.get(f"{fixture.parent.name}/{fixture.stem}", ()))
 
 
 def golden_path(fixture: Path, mode: str = "") -> Path:
@@ -59,7 +88,7 @@ def all_fixtures() -> list[Path]:
 def regenerate() -> int:
     written = 0
     for fixture in all_fixtures():
-        for mode in MODES:
+        for mode in modes_of(fixture):
             path = golden_path(fixture, mode)
             text = render(fixture, mode)
             if not path.exists() or path.read_text(encoding="utf-8") != text:

@@ -6,15 +6,26 @@ from pathlib import Path
 
 import pytest
 
-from .golden import MODES, all_fixtures, golden_path, render
+from .golden import EXTRA_MODES, all_fixtures, golden_path, modes_of, render
 
-CASES = [(fixture, mode) for fixture in all_fixtures() for mode in MODES]
+CASES = [(fixture, mode) for fixture in all_fixtures() for mode in modes_of(fixture)]
 
 
 def test_there_are_fixtures_of_both_kinds() -> None:
     names = {fixture.parent.name for fixture, _ in CASES}
     assert names == {"real", "invalid", "edge"}
     assert len(CASES) >= 230
+
+
+def test_every_legacy_mode_has_goldens_and_names_real_fixtures() -> None:
+    names = {f"{fixture.parent.name}/{fixture.stem}" for fixture in all_fixtures()}
+    assert set(EXTRA_MODES) <= names
+    assert {mode for modes in EXTRA_MODES.values() for mode in modes} == {
+        "inner-thoughts",
+        "send-message",
+        "text-as-reasoning",
+        "text-drop",
+    }
 
 
 @pytest.mark.parametrize(

@@ -58,6 +58,7 @@ class Block:
         "extra",
         "held",
         "index",
+        "legacy",
         "parts",
         "signature",
         "start",
@@ -80,6 +81,8 @@ class Block:
         self.template: dict[str, Any] | None = None
         self.held: str | None = None
         self.call: ToolCall | None = None
+        # Per-block state of a legacy mode (handlers.legacy), None in the default mode.
+        self.legacy: Any = None
 
     def joined(self) -> str:
         if len(self.parts) > 1:

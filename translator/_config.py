@@ -5,10 +5,13 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from typing import Literal
 
 from ._ids import new_message_id
 
-__all__ = ["TranslatorConfig"]
+__all__ = ["TextAs", "TranslatorConfig"]
+
+TextAs = Literal["assistant", "reasoning", "drop"]
 
 
 def _utcnow() -> datetime:
@@ -26,6 +29,15 @@ class TranslatorConfig:
     deterministic output (golden files, tests).
     `strict_machine`: drive a real `transitions` Machine per translator instead of the dispatch
     derived from the shared one; same behaviour, ~200 µs more per translator, for tests.
+
+    Letta's legacy modes (see the README for what each produces):
+    `inner_thoughts_kwarg`: the tool argument carrying the model's inner thoughts (Letta:
+    "thinking"; older versions "inner_thoughts"). Its string value streams as non-native
+    reasoning and is removed from the call's arguments; tool-call chunks wait until it is done.
+    `assistant_message_tool`: (tool, argument), Letta's ("send_message", "message"): that
+    argument of calls to that tool streams as assistant text instead of tool-call chunks.
+    `text_as`: "assistant" (default), "reasoning" (plain text is inner monologue: non-native
+    reasoning with `<thinking>` tags removed) or "drop" (nothing streamed; kept in the results).
     """
 
     requires_approval_tools: frozenset[str] = field(default_factory=frozenset)
@@ -34,9 +46,21 @@ class TranslatorConfig:
     id_factory: Callable[[], str] = new_message_id
     clock: Callable[[], datetime] = _utcnow
     strict_machine: bool = False
+    inner_thoughts_kwarg: str | None = None
+    assistant_message_tool: tuple[str, str] | None = None
+    text_as: TextAs = "assistant"
 
     def __post_init__(self) -> None:
         tools: Iterable[str] = self.requires_approval_tools
         if isinstance(tools, str):
             raise TypeError("requires_approval_tools takes a collection of names, not one string")
         object.__setattr__(self, "requires_approval_tools", frozenset(tools))
+        if self.text_as not in ("assistant", "reasoning", "drop"):
+            raise ValueError(f"text_as must be assistant, reasoning or drop, not {self.text_as!r}")
+        if self.assistant_message_tool is not None:
+            tool, argument = self.assistant_message_tool
+            object.__setattr__(self, "assistant_message_tool", (str(tool), str(argument)))
+            if argument == self.inner_thoughts_kwarg:
+                raise ValueError("the assistant message argument cannot be the thoughts argument")
+        if self.inner_thoughts_kwarg == "":
+            raise ValueError("inner_thoughts_kwarg must be a name or None")

@@ -42,7 +42,7 @@ from ._messages import (
 )
 from ._states import DONE, FAILED, GUARD_FAILURES, IDLE
 from ._stop_reasons import letta_stop_reason
-from .handlers import thinking, tool_use
+from .handlers import legacy, thinking, tool_use
 
 __all__ = ["Translator"]
 
@@ -170,9 +170,18 @@ class Translator:
 
     def reasoning_content(self) -> list[ContentPart]:
         """Letta content parts, one per thinking, redacted-thinking or text block, in order;
-        each thinking block keeps its own signature (two blocks never merge)."""
+        each thinking block keeps its own signature (two blocks never merge).
+
+        Legacy modes: a tool call's inner thoughts are one TextContent (as Letta keeps them), in
+        the call's place; with text_as="reasoning" a text block's part has its `<thinking>`
+        tags removed, as it streamed."""
         parts: list[ContentPart] = []
+        monologue = self._config.text_as == "reasoning"
         for block in self._acc.blocks:
+            if block.type == "tool_use" and isinstance(block.legacy, legacy.ToolCallState):
+                if block.legacy.thoughts:
+                    parts.append(TextContent(text=legacy.thoughts_text(block.legacy)))
+                continue
             snap = block.snapshot() if block.type in ("thinking", "text") else block.start
             if block.type == "thinking":
                 parts.append(
@@ -185,7 +194,8 @@ class Translator:
             elif block.type == "redacted_thinking":
                 parts.append(RedactedReasoningContent(data=snap.get("data") or ""))
             elif block.type == "text":
-                parts.append(TextContent(text=snap.get("text") or ""))
+                text = snap.get("text") or ""
+                parts.append(TextContent(text=legacy.strip_tags(text) if monologue else text))
         return parts
 
     def usage(self) -> LettaUsageStatistics:
@@ -309,7 +319,9 @@ class Translator:
         )
 
     def _content_emitted(self) -> bool:
-        return any(block.template is not None for block in self._acc.blocks)
+        # Every logical message is begun when its first chunk is due (a held thinking chunk is
+        # released before any failure is reported), so begun means emitted.
+        return self._logical > 0
 
     def _terminate(self, reason: StopReasonType | None) -> None:
         """Emit the stream's one stop reason, then its usage; later calls do nothing."""

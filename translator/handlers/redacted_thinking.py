@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from .._messages import HiddenReasoningMessage, chunk
+from ._emit import check_fields
 
 if TYPE_CHECKING:
     from .._events import Event
@@ -12,7 +13,9 @@ if TYPE_CHECKING:
 
 
 def start(tr: Translator, ev: Event) -> None:
-    block = tr._acc.open_block(ev.index, ev.data["content_block"])
+    content_block = ev.data["content_block"]
+    check_fields(content_block, data=str)
+    block = tr._acc.open_block(ev.index, content_block)
     block.template = template = tr._begin(
         HiddenReasoningMessage, state="redacted", hidden_reasoning=None
     )

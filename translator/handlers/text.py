@@ -1,21 +1,38 @@
-"""Text blocks stream as assistant-message deltas; citations are kept for the snapshot."""
+"""Text blocks stream as assistant-message deltas; citations are kept for the snapshot.
+
+With `text_as="reasoning"` they stream as non-native reasoning instead, `<thinking>` tags
+removed; with `text_as="drop"` nothing is streamed (the text is still kept)."""
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from .._messages import AssistantMessage, chunk
+from .._messages import AssistantMessage, ReasoningMessage, chunk
+from . import legacy
+from ._emit import check_fields
 
 if TYPE_CHECKING:
+    from .._accumulator import Block
     from .._events import Event
     from .._translator import Translator
 
 
 def start(tr: Translator, ev: Event) -> None:
     """Fires when a text block opens; text already present on the start is emitted, not lost."""
-    block = tr._acc.open_block(ev.index, ev.data["content_block"])
-    block.template = template = tr._begin(AssistantMessage, content="")
+    content_block = ev.data["content_block"]
+    check_fields(content_block, text=str, citations=list)
+    block = tr._acc.open_block(ev.index, content_block)
+    mode = tr._config.text_as
     initial = block.start.get("text")
+    if mode == "drop":
+        return  # nothing on the wire; the text stays in snapshot() and reasoning_content()
+    if mode == "reasoning":
+        block.legacy = legacy.text_state(tr)
+        block.template = tr._begin(ReasoningMessage, source="non_reasoner_model", reasoning="")
+        if initial:
+            _monologue(tr, block, initial)
+        return
+    block.template = template = tr._begin(AssistantMessage, content="")
     if initial:
         values = template.copy()
         values["content"] = initial
@@ -26,13 +43,27 @@ def text_delta(tr: Translator, ev: Event) -> None:
     """Fires per text_delta: one assistant chunk per non-empty delta."""
     block = tr._acc.open
     assert block is not None
-    assert block.template is not None
     text = ev.text
     block.parts.append(text)
-    if text:
+    if not text or block.template is None:  # empty, or text_as="drop"
+        return
+    if block.legacy is not None:
+        _monologue(tr, block, text)
+        return
+    values = block.template.copy()
+    values["content"] = text
+    tr._out.append(chunk(AssistantMessage, values))
+
+
+def _monologue(tr: Translator, block: Block, text: str) -> None:
+    """text_as="reasoning": non-native reasoning, `<thinking>` tags removed even when split
+    across deltas (the stripper holds back at most a possible tag's prefix)."""
+    released = block.legacy.feed(text) if text else block.legacy.flush()
+    if released:
+        assert block.template is not None
         values = block.template.copy()
-        values["content"] = text
-        tr._out.append(chunk(AssistantMessage, values))
+        values["reasoning"] = released
+        tr._out.append(chunk(ReasoningMessage, values))
 
 
 def citations_delta(tr: Translator, ev: Event) -> None:
@@ -45,4 +76,6 @@ def citations_delta(tr: Translator, ev: Event) -> None:
 
 
 def stop(tr: Translator, ev: Event) -> None:
-    tr._acc.close_block()
+    block = tr._acc.close_block()
+    if block.legacy is not None:
+        _monologue(tr, block, "")  # the held tail: a tag prefix that never became a tag

@@ -15,6 +15,7 @@ import jiter
 
 from .._accumulator import Block, ToolCall
 from .._messages import ApprovalRequestMessage, ToolCallMessage, chunk
+from . import legacy
 from ._emit import tool_delta
 
 if TYPE_CHECKING:
@@ -37,6 +38,11 @@ def start(tr: Translator, ev: Event) -> None:
         raise TypeError("a tool_use block needs a string 'name' and 'id'")
     block = tr._acc.open_block(ev.index, content_block)
     cls = _message_class(tr, name)
+    state = legacy.tool_state(tr, name, cls)
+    if state is not None:
+        block.legacy = state
+        legacy.tool_start(tr, block, state)
+        return
     block.template = template = tr._begin(
         cls, approval=cls is ApprovalRequestMessage, tool_call=None, tool_calls=None
     )
@@ -51,6 +57,9 @@ def start(tr: Translator, ev: Event) -> None:
 def input_json_delta(tr: Translator, ev: Event) -> None:
     block = tr._acc.open
     assert block is not None
+    if block.legacy is not None:
+        legacy.tool_argument_delta(tr, block, block.legacy, ev.text)
+        return
     assert block.template is not None
     text = ev.text
     block.parts.append(text)
@@ -78,6 +87,12 @@ def finalise(block: Block) -> ToolCall:
         if parsed is None:
             parsed = {}
         arguments = json.dumps(parsed, ensure_ascii=False) if parsed else "{}"
+    state = block.legacy
+    if state is not None:
+        # The runtime sees the call as it streamed: without the thoughts member.
+        parsed = legacy.without_thoughts(state, parsed)
+        if not state.failed and state.stripped:
+            arguments = "".join(state.stripped)
     ok = block.stopped and isinstance(parsed, dict)
     return ToolCall(
         tool_call_id=block.start["id"],
@@ -91,4 +106,6 @@ def finalise(block: Block) -> ToolCall:
 
 def stop(tr: Translator, ev: Event) -> None:
     block = tr._acc.close_block()
+    if block.legacy is not None:
+        legacy.tool_stop(tr, block, block.legacy)
     block.call = finalise(block)

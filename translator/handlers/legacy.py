@@ -1,0 +1,217 @@
+"""Letta's legacy modes, as per-block state of the same machine's text and tool_use handlers.
+
+Older Letta agents make the model put its visible "inner thoughts" inside a tool argument
+(`inner_thoughts_kwarg`), talk to the user through a tool (`assistant_message_tool`), or write
+its monologue as plain text wrapped in `<thinking>` tags (`text_as="reasoning"`).
+
+The reference implementation re-parsed the whole argument buffer on every delta, cut the
+thoughts out of the raw JSON with `str.replace` (leaking them when escaped, leaving dangling
+commas) and re-sent buffered chunks at block stop. Here one resumable scanner reads each delta
+once (`_jsonscan.ObjectScanner`, O(delta)), yields the decoded thoughts and message text as they
+arrive, and removes the thoughts member structurally: the argument chunks of a call, joined, are
+exactly its JSON without that key. Tool-call chunks wait until the thoughts are complete, so a
+call's reasoning always comes first; nothing is sent twice. A call that needs approval streams
+approval chunks under the same rules, and approval wins over `assistant_message_tool`: a gated
+call must not speak before it is approved.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import TYPE_CHECKING, Any
+
+from .._jsonscan import JSONScanError, ObjectScanner
+from .._messages import (
+    ApprovalRequestMessage,
+    AssistantMessage,
+    ReasoningMessage,
+    ToolCallMessage,
+    chunk,
+)
+from .._tags import TagStripper
+from ._emit import tool_delta
+
+if TYPE_CHECKING:
+    from .._accumulator import Block
+    from .._translator import Translator
+
+THINKING_TAGS = ("<thinking>", "</thinking>")
+_TAG_PATTERN = re.compile("|".join(re.escape(tag) for tag in THINKING_TAGS))
+
+
+class ToolCallState:
+    """What one legacy-mode tool call has streamed so far."""
+
+    __slots__ = (
+        "assistant",
+        "assistant_template",
+        "call_template",
+        "cls",
+        "failed",
+        "message_key",
+        "pending",
+        "released",
+        "scanner",
+        "stripped",
+        "thoughts",
+        "thoughts_key",
+        "thoughts_template",
+    )
+
+    def __init__(
+        self,
+        cls: type[ToolCallMessage | ApprovalRequestMessage],
+        thoughts_key: str | None,
+        message_key: str | None,
+    ) -> None:
+        self.cls = cls
+        self.thoughts_key = thoughts_key
+        self.message_key = message_key
+        self.assistant = message_key is not None
+        extract = {key for key in (thoughts_key, message_key) if key is not None}
+        strip = {thoughts_key} if thoughts_key is not None else set()
+        self.scanner = ObjectScanner(extract, strip)
+        self.thoughts: list[str] = []
+        self.stripped: list[str] = []
+        self.pending: list[str] = []
+        self.released = False
+        self.failed = False
+        self.thoughts_template: dict[str, Any] | None = None
+        self.assistant_template: dict[str, Any] | None = None
+        self.call_template: dict[str, Any] | None = None
+
+    def thoughts_done(self) -> bool:
+        key = self.thoughts_key
+        scanner = self.scanner
+        return key is None or scanner.complete or (scanner.seen(key) and scanner.finished(key))
+
+
+def tool_state(
+    tr: Translator, name: str, cls: type[ToolCallMessage | ApprovalRequestMessage]
+) -> ToolCallState | None:
+    """The legacy state for a call to `name`, or None when the default mode applies."""
+    config = tr._config
+    thoughts_key = config.inner_thoughts_kwarg
+    message_key = None
+    tool = config.assistant_message_tool
+    if tool is not None and tool[0] == name and cls is ToolCallMessage:
+        message_key = tool[1]
+    if thoughts_key is None and message_key is None:
+        return None
+    return ToolCallState(cls, thoughts_key, message_key)
+
+
+def tool_start(tr: Translator, block: Block, state: ToolCallState) -> None:
+    """A start's pre-filled input goes through the scanner like streamed arguments would."""
+    prefilled = block.start.get("input")
+    if prefilled:
+        _scan(tr, block, state, json.dumps(prefilled, ensure_ascii=False))
+
+
+def tool_argument_delta(tr: Translator, block: Block, state: ToolCallState, text: str) -> None:
+    block.parts.append(text)
+    if text:
+        _scan(tr, block, state, text)
+
+
+def tool_stop(tr: Translator, block: Block, state: ToolCallState) -> None:
+    """Release what waited for thoughts that never completed (no thoughts key, or cut short)."""
+    if not state.released and not state.assistant:
+        _release(tr, block, state)
+
+
+def _scan(tr: Translator, block: Block, state: ToolCallState, text: str) -> None:
+    if state.failed:
+        pieces: list[tuple[str | None, str]] = [(None, text)]
+    else:
+        try:
+            pieces = state.scanner.feed(text)
+        except JSONScanError:
+            # Not JSON: the call will be invalid at stop. Pass the rest through as it came.
+            state.failed = True
+            pieces = [(None, text)]
+    for key, piece in pieces:
+        if not piece:
+            continue
+        if key is None:
+            state.stripped.append(piece)
+            if state.assistant:
+                continue
+            if state.released:
+                _call_chunk(tr, block, state, arguments=piece)
+            else:
+                state.pending.append(piece)
+        elif key == state.thoughts_key:
+            state.thoughts.append(piece)
+            if state.thoughts_template is None:
+                state.thoughts_template = tr._begin(
+                    ReasoningMessage, source="non_reasoner_model", reasoning=""
+                )
+            values = state.thoughts_template.copy()
+            values["reasoning"] = piece
+            tr._out.append(chunk(ReasoningMessage, values))
+        else:
+            if state.assistant_template is None:
+                state.assistant_template = tr._begin(AssistantMessage, content="")
+            values = state.assistant_template.copy()
+            values["content"] = piece
+            tr._out.append(chunk(AssistantMessage, values))
+    if not state.released and not state.assistant and (state.failed or state.thoughts_done()):
+        _release(tr, block, state)
+
+
+def _release(tr: Translator, block: Block, state: ToolCallState) -> None:
+    """Send the call's first chunk (name and id), then everything that waited, as one chunk."""
+    state.released = True
+    _call_chunk(tr, block, state, name=block.start["name"])
+    if state.pending:
+        pending = "".join(state.pending)
+        state.pending.clear()
+        _call_chunk(tr, block, state, arguments=pending)
+
+
+def _call_chunk(
+    tr: Translator,
+    block: Block,
+    state: ToolCallState,
+    name: str | None = None,
+    arguments: str | None = None,
+) -> None:
+    if state.call_template is None:
+        state.call_template = tr._begin(
+            state.cls,
+            approval=state.cls is ApprovalRequestMessage,
+            tool_call=None,
+            tool_calls=None,
+        )
+    values = state.call_template.copy()
+    values["tool_call"] = values["tool_calls"] = tool_delta(
+        name=name, arguments=arguments, tool_call_id=block.start["id"]
+    )
+    tr._out.append(chunk(state.cls, values))
+
+
+def without_thoughts(state: ToolCallState, parsed: Any) -> Any:
+    """The parsed input as the runtime sees it: the thoughts member removed, like the stream."""
+    key = state.thoughts_key
+    if key is not None and isinstance(parsed, dict) and isinstance(parsed.get(key), str):
+        parsed = {k: v for k, v in parsed.items() if k != key}
+    return parsed
+
+
+def thoughts_text(state: ToolCallState) -> str:
+    return "".join(state.thoughts)
+
+
+# --- text blocks ----------------------------------------------------------------------------
+
+
+def text_state(tr: Translator) -> TagStripper | None:
+    """text_as="reasoning": a tag stripper; None for the other modes."""
+    return TagStripper(THINKING_TAGS) if tr._config.text_as == "reasoning" else None
+
+
+def strip_tags(text: str) -> str:
+    """The whole-text equivalent of what TagStripper streams."""
+    return _TAG_PATTERN.sub("", text)
