@@ -65,6 +65,7 @@ class Block:
         "stopped",
         "template",
         "type",
+        "wire_class",
     )
 
     def __init__(self, index: int, start: dict[str, Any]) -> None:
@@ -80,6 +81,7 @@ class Block:
         # Emission state owned by the block's handlers.
         self.template: dict[str, Any] | None = None
         self.held: str | None = None
+        self.wire_class: Any = None  # the wire class of a tool call's chunks
         self.call: ToolCall | None = None
         # Per-block state of a legacy mode (handlers.legacy), None in the default mode.
         self.legacy: Any = None

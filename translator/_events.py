@@ -25,6 +25,7 @@ DELTA_PAYLOAD: dict[str, str] = {
 # Deltas whose payload is structured: the whole delta is kept as a dict.
 _STRUCTURED_DELTAS = frozenset({"citations_delta", "compaction_delta"})
 UNKNOWN_DELTA = "unknown_delta"
+_WIRE = {dtype: f"content_block_delta ({dtype})" for dtype in DELTA_PAYLOAD}
 
 _BOUNDARY = frozenset(
     {
@@ -79,7 +80,7 @@ def _from_dict(raw: dict[str, Any]) -> Event:
         dtype = delta.get("type")
         if not isinstance(dtype, str):
             raise _malformed("delta without a string 'type'", "content_block_delta")
-        wire = f"content_block_delta ({dtype})"
+        wire = _WIRE.get(dtype) or f"content_block_delta ({dtype})"
         index = _index(raw.get("index"), wire)
         field = DELTA_PAYLOAD.get(dtype)
         if field is not None:
@@ -107,18 +108,33 @@ def _from_dict(raw: dict[str, Any]) -> Event:
     raise _malformed(f"unknown event type {kind!r}", kind)
 
 
+def _from_sdk_delta(obj: Any) -> Event:
+    """An SDK content_block_delta event: the bulk of a stream, read field by field."""
+    delta = obj.delta
+    dtype = delta.type
+    field = DELTA_PAYLOAD.get(dtype)
+    if field is not None:
+        text = getattr(delta, field, None)
+        index = obj.index
+        if type(text) is str and type(index) is int and index >= 0:
+            return Event(dtype, index, text, None, _WIRE[dtype])
+    return _from_sdk(obj)
+
+
 def _from_sdk(obj: Any) -> Event:
-    kind = obj.type
-    if kind == "content_block_delta":
+    if obj.type == "content_block_delta":
         delta = obj.delta
         dtype = delta.type
         field = DELTA_PAYLOAD.get(dtype)
         if field is not None:
-            wire = f"content_block_delta ({dtype})"
             text = getattr(delta, field, None)
+            index = obj.index
+            if type(text) is str and type(index) is int and index >= 0:
+                return Event(dtype, index, text, None, _WIRE[dtype])
+            wire = _WIRE[dtype]
             if type(text) is not str:
                 raise _malformed(f"{dtype} without a string '{field}'", wire)
-            return Event(dtype, _index(obj.index, wire), text, None, wire)
+            return Event(dtype, _index(index, wire), text, None, wire)
     # Boundary and structured events are few: read them through the SDK's own dict form.
     # The SDK builds block types it does not know as its nearest model with extra fields, and
     # pydantic warns when dumping those; the dict it gives is still exact, so no warning.
@@ -167,7 +183,12 @@ def _reader_for(cls: type) -> Reader:
     elif hasattr(cls, "to_dict") and "type" in (fields := getattr(cls, "model_fields", {})):
         literal = get_args(fields["type"].annotation)
         derived = cls.__module__.startswith(_HELPER_MODULE) and set(literal) <= _DERIVED
-        reader = _skip if derived and literal else _from_sdk
+        if derived and literal:
+            reader = _skip
+        elif literal == ("content_block_delta",):
+            reader = _from_sdk_delta
+        else:
+            reader = _from_sdk
     else:
         return _unreadable  # not cached: such classes are mistakes, not traffic
     _READERS[cls] = reader

@@ -17,7 +17,7 @@ from transitions import Machine
 
 from ._states import FAILED, IDLE, SELF_TRIGGERS, STATES, TRANSITIONS, Guard, Handler
 
-__all__ = ["EDGES", "LEGAL", "MACHINE", "Edge", "build_machine"]
+__all__ = ["EDGES", "LEGAL", "MACHINE", "ROUTES", "SOLO", "Edge", "build_machine"]
 
 Edge = tuple[tuple[Guard, ...], "str | None", tuple[Handler, ...]]
 
@@ -67,6 +67,25 @@ def _derive(machine: Machine) -> dict[tuple[str, str], tuple[Edge, ...]]:
 
 
 EDGES = _derive(MACHINE)
+
+# The same edges grouped by state, for the per-event lookup (no tuple key to build and hash).
+ROUTES: dict[str, dict[str, tuple[Edge, ...]]] = {state: {} for state in STATES}
+for (_source, _trigger), _edges in EDGES.items():
+    ROUTES[_source][_trigger] = _edges
+
+# Deltas and pings: a single internal edge with at most one guard and one handler. These are
+# the bulk of a stream, so the translator calls their guard and handler directly.
+Solo = tuple["Guard | None", "Handler | None"]
+SOLO: dict[str, dict[str, Solo]] = {state: {} for state in STATES}
+for (_source, _trigger), _edges in EDGES.items():
+    if len(_edges) == 1:
+        _guards, _dest, _handlers = _edges[0]
+        if _dest is None and len(_guards) <= 1 and len(_handlers) <= 1:
+            SOLO[_source][_trigger] = (
+                _guards[0] if _guards else None,
+                _handlers[0] if _handlers else None,
+            )
+del _source, _trigger, _edges, _guards, _dest, _handlers
 
 # The triggers each state accepts, for "expected one of ..." in errors (the Machine's own view).
 LEGAL: dict[str, tuple[str, ...]] = {

@@ -24,9 +24,9 @@ from ._errors import (
     TruncatedStreamError,
     UsageError,
 )
-from ._events import Event, normalise
+from ._events import _READERS, Event, normalise
 from ._ids import decrement_id, otid_for
-from ._machine import EDGES, LEGAL, build_machine
+from ._machine import EDGES, LEGAL, ROUTES, SOLO, build_machine
 from ._messages import (
     ContentPart,
     LettaMessage,
@@ -238,13 +238,23 @@ class Translator:
             )
         ev: Event | None = None
         try:
-            ev = normalise(event)
+            reader = _READERS.get(type(event))
+            ev = reader(event) if reader is not None else normalise(event)
             if ev is None:
                 return []  # the helper's duplicate of a raw event this translator also receives
             self._events = index + 1
-            self._step(ev)
-            if self._prefilled:
-                self._replay_prefilled()
+            # Deltas and pings, the bulk of a stream: their one internal edge, called directly.
+            solo = SOLO[before].get(ev.kind) if self._cursor is None else None
+            if solo is not None:
+                guard, handler = solo
+                if guard is not None and not guard(self, ev):
+                    raise self._refused(ev, EDGES[(before, ev.kind)])
+                if handler is not None:
+                    handler(self, ev)
+            else:
+                self._step(ev)
+                if self._prefilled:
+                    self._replay_prefilled()
         except TranslatorError as err:
             self._events = index + 1
             self._fail(err, index, before, ev)
@@ -346,7 +356,7 @@ class Translator:
 
     def _step(self, ev: Event) -> None:
         state = self._state
-        edges = EDGES.get((state, ev.kind))
+        edges = ROUTES[state].get(ev.kind)
         if edges is None:
             after_stop = " after message_stop" if state == DONE else ""
             raise StreamProtocolError(

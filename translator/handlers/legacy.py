@@ -28,6 +28,7 @@ from .._messages import (
     ReasoningMessage,
     ToolCallMessage,
     chunk,
+    tool_chunk,
 )
 from .._tags import TagStripper
 from ._emit import tool_delta
@@ -106,13 +107,7 @@ def tool_start(tr: Translator, block: Block, state: ToolCallState) -> None:
     """A start's pre-filled input goes through the scanner like streamed arguments would."""
     prefilled = block.start.get("input")
     if prefilled:
-        _scan(tr, block, state, json.dumps(prefilled, ensure_ascii=False))
-
-
-def tool_argument_delta(tr: Translator, block: Block, state: ToolCallState, text: str) -> None:
-    block.parts.append(text)
-    if text:
-        _scan(tr, block, state, text)
+        scan(tr, block, state, json.dumps(prefilled, ensure_ascii=False))
 
 
 def tool_stop(tr: Translator, block: Block, state: ToolCallState) -> None:
@@ -121,7 +116,8 @@ def tool_stop(tr: Translator, block: Block, state: ToolCallState) -> None:
         _release(tr, block, state)
 
 
-def _scan(tr: Translator, block: Block, state: ToolCallState, text: str) -> None:
+def scan(tr: Translator, block: Block, state: ToolCallState, text: str) -> None:
+    """One argument fragment: thoughts and message text out at once, the rest per the rules."""
     if state.failed:
         pieces: list[tuple[str | None, str]] = [(None, text)]
     else:
@@ -139,7 +135,10 @@ def _scan(tr: Translator, block: Block, state: ToolCallState, text: str) -> None
             if state.assistant:
                 continue
             if state.released:
-                _call_chunk(tr, block, state, arguments=piece)
+                assert state.call_template is not None
+                tr._out.append(
+                    tool_chunk(state.cls, state.call_template, piece, block.start["id"])
+                )
             else:
                 state.pending.append(piece)
         elif key == state.thoughts_key:

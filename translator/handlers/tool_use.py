@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 import jiter
 
 from .._accumulator import Block, ToolCall
-from .._messages import ApprovalRequestMessage, ToolCallMessage, chunk
+from .._messages import ApprovalRequestMessage, ToolCallMessage, chunk, tool_chunk
 from . import legacy
 from ._emit import tool_delta
 
@@ -37,7 +37,7 @@ def start(tr: Translator, ev: Event) -> None:
         # Checked before the block is recorded, so tool_calls() never meets a nameless call.
         raise TypeError("a tool_use block needs a string 'name' and 'id'")
     block = tr._acc.open_block(ev.index, content_block)
-    cls = _message_class(tr, name)
+    block.wire_class = cls = _message_class(tr, name)
     state = legacy.tool_state(tr, name, cls)
     if state is not None:
         block.legacy = state
@@ -57,18 +57,17 @@ def start(tr: Translator, ev: Event) -> None:
 def input_json_delta(tr: Translator, ev: Event) -> None:
     block = tr._acc.open
     assert block is not None
-    if block.legacy is not None:
-        legacy.tool_argument_delta(tr, block, block.legacy, ev.text)
+    state = block.legacy
+    if state is not None:
+        block.parts.append(ev.text)
+        if ev.text:
+            legacy.scan(tr, block, state, ev.text)
         return
     assert block.template is not None
     text = ev.text
     block.parts.append(text)
     if text:
-        values = block.template.copy()
-        values["tool_call"] = values["tool_calls"] = tool_delta(
-            arguments=text, tool_call_id=block.start["id"]
-        )
-        tr._out.append(chunk(_message_class(tr, block.start["name"]), values))
+        tr._out.append(tool_chunk(block.wire_class, block.template, text, block.start["id"]))
 
 
 def finalise(block: Block) -> ToolCall:
