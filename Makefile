@@ -28,10 +28,13 @@ demo: $(STAMP)
 	$(BIN)/python -m translator replay fixtures/real/fantasy__testanthropicthinking-claude-sonnet-4-thinking-streaming-r1.sse
 
 states: $(STAMP)
-	$(BIN)/python -m translator diagram --write states
+	$(BIN)/python -m translator diagram --write states --readme README.md
+	@if command -v dot >/dev/null 2>&1; then \
+		dot -Tsvg states/translator.dot -o states/translator.svg && echo "wrote states/translator.svg"; \
+	fi
 
 check-states: $(STAMP)
-	$(BIN)/python -m translator diagram --check states
+	$(BIN)/python -m translator diagram --check states --readme README.md
 
 bench: $(STAMP)
 	$(BIN)/python -m tests.bench

@@ -1,25 +1,37 @@
-"""`python -m translator` / `translator`: replay recorded streams, export the state diagram.
+"""`python -m translator` / `translator`: replay recorded streams, translate a live call, export
+the state diagram.
 
-Bad input prints one line naming the problem and exits non-zero; no traceback reaches the user.
+Bad input never shows a traceback: one line on stderr names the problem. The exit status says
+whose it was: 2 for the command (a missing file, no API key, a bad option), 1 for the stream (it
+failed, was malformed or was cut; the messages and summary up to the fault are still printed),
+130 when interrupted (the stream then ends `cancelled`, as a cancelled agent step does).
 """
 
 from __future__ import annotations
 
 import argparse
+import itertools
 import json
 import os
 import sys
-from collections.abc import Iterator, Sequence
+from collections.abc import Generator, Iterable, Iterator, Sequence
+from contextlib import AbstractContextManager, nullcontext
 from pathlib import Path
 from typing import IO, Any
 
+import anthropic
+
 from ._config import TranslatorConfig
-from ._errors import TranslatorError
+from ._errors import MalformedEventError, TranslatorError, TruncatedStreamError, UpstreamError
 from ._messages import Message
+from ._stream import translate, translate_sse
 from ._translator import Translator
 
-__all__ = ["main"]
+__all__ = ["build_parser", "config_from_args", "main"]
 
+_READ_SIZE = 1 << 16
+_DEFAULT_MAX_TOKENS = 1024
+_BOM = b"\xef\xbb\xbf"
 _COLOURS = {
     "reasoning_message": "\033[2;36m",
     "hidden_reasoning_message": "\033[2;35m",
@@ -28,46 +40,155 @@ _COLOURS = {
     "approval_request_message": "\033[1;33m",
     "stop_reason": "\033[1;32m",
     "usage_statistics": "\033[2m",
+    "summary": "\033[2m",
 }
 _RESET = "\033[0m"
 
 
 class CliError(Exception):
-    """A problem to report in one line, exit status 2."""
+    """A problem with the command itself, reported in one line with exit status 2."""
 
 
-def _read_events(source: str) -> Iterator[dict[str, Any]]:
-    """Events of a recorded stream: SSE (`event:`/`data:` lines) or JSON lines."""
-    if source == "-":
-        data = sys.stdin.buffer.read()
-    else:
-        path = Path(source)
-        if not path.is_file():
-            raise CliError(f"no such file: {source}")
-        data = path.read_bytes()
-    stripped = data.lstrip()
-    if stripped.startswith(b"{"):
-        for number, line in enumerate(data.splitlines(), 1):
-            if line.strip():
-                try:
-                    yield json.loads(line)
-                except json.JSONDecodeError as exc:
-                    raise CliError(f"{source}:{number}: not a JSON line ({exc.msg})") from None
-        return
-    from ._sse import iter_sse
-
-    yield from iter_sse([data])
+# --- configuration -----------------------------------------------------------------------------
 
 
-def _config(args: argparse.Namespace) -> TranslatorConfig:
+def add_config_options(parser: argparse.ArgumentParser) -> None:
+    """The options that make a TranslatorConfig, shared by every command that translates.
+
+    A new TranslatorConfig setting needs one option here and one line in `config_from_args`.
+    """
+    group = parser.add_argument_group("translator settings")
+    group.add_argument(
+        "--requires-approval",
+        action="append",
+        default=[],
+        metavar="TOOL",
+        help="stream calls of TOOL as approval requests (repeatable)",
+    )
+    group.add_argument("--run-id", help="stamped on every message")
+    group.add_argument("--step-id", help="stamped on every message")
+
+
+def config_from_args(args: argparse.Namespace) -> TranslatorConfig:
     return TranslatorConfig(
-        requires_approval_tools=frozenset(args.requires_approval or ()),
+        requires_approval_tools=frozenset(args.requires_approval),
         run_id=args.run_id,
         step_id=args.step_id,
     )
 
 
-def _line(message: Message, colour: bool) -> str:
+# --- input -------------------------------------------------------------------------------------
+
+
+def _open_source(source: str) -> AbstractContextManager[IO[bytes]]:
+    """The recording to read, or standard input for `-`; a problem here is the command's."""
+    if source == "-":
+        return nullcontext(sys.stdin.buffer)  # read, not closed: it is not ours
+    path = Path(source)
+    if not path.exists():
+        raise CliError(f"no such file: {source}")
+    if path.is_dir():
+        raise CliError(f"{source} is a directory, not a recorded stream")
+    try:
+        return path.open("rb")
+    except OSError as exc:
+        raise CliError(f"cannot read {source}: {exc.strerror or exc}") from None
+
+
+def _chunks(stream: IO[bytes]) -> Iterator[bytes]:
+    """The bytes as they arrive (`read1`: a pipe is shown as it is written, not at its end)."""
+    read = getattr(stream, "read1", stream.read)
+    while chunk := read(_READ_SIZE):
+        yield chunk
+
+
+def _recorded(stream: IO[bytes], tr: Translator) -> Generator[Message, None, None]:
+    """Translate a recording: SSE (through `translate_sse`), or JSON lines of event dicts,
+    told apart by the first byte that is not blank."""
+    chunks = _chunks(stream)
+    head = b""
+    for chunk in chunks:
+        head += chunk
+        if head.removeprefix(_BOM).strip():
+            break
+    body = itertools.chain([head] if head else [], chunks)
+    if head.removeprefix(_BOM).lstrip().startswith(b"{"):
+        return translate(_json_lines(body), translator=tr)
+    return translate_sse(body, translator=tr)
+
+
+def _json_lines(chunks: Iterable[bytes]) -> Iterator[Any]:
+    """One event dict per non-blank line; a line that is not JSON is a malformed event."""
+    number = 0
+    rest = b""
+    for chunk in itertools.chain(chunks, [b"\n"]):
+        *lines, rest = (rest + chunk).split(b"\n")
+        for line in lines:
+            number += 1
+            if not line.strip():
+                continue
+            try:
+                yield json.loads(line)
+            except json.JSONDecodeError as exc:
+                raise MalformedEventError(f"line {number} is not JSON ({exc.msg})") from None
+
+
+# --- output ------------------------------------------------------------------------------------
+
+
+class _View:
+    """Messages one per line, readable (coloured on a terminal) or as JSON lines."""
+
+    def __init__(self, out: IO[str], jsonl: bool, colour: str) -> None:
+        self.out = out
+        self.jsonl = jsonl
+        self.colour = colour == "always" or (
+            colour == "auto" and out.isatty() and "NO_COLOR" not in os.environ
+        )
+
+    def show(self, messages: Iterable[Message]) -> None:
+        for message in messages:
+            if self.jsonl:
+                print(message.model_dump_json(), file=self.out, flush=True)
+            else:
+                self._print(message.message_type, _line(message))
+
+    def summary(self, tr: Translator) -> None:
+        """Where the stream ended, what it cost, which tool calls it made (not with --jsonl)."""
+        if self.jsonl:
+            return
+        usage = tr.usage()
+        calls = tr.tool_calls()
+        cache = [
+            f"cache {name} {count}"
+            for name, count in (
+                ("read", usage.cached_input_tokens),
+                ("write", usage.cache_write_tokens),
+            )
+            if count is not None
+        ]
+        lines = [
+            f"model {tr.model}: {tr.events_seen} events, ended {tr.state}; "
+            f"stop reason {tr.letta_stop_reason} (anthropic: {tr.stop_reason})",
+            f"usage: prompt {usage.prompt_tokens} tokens"
+            + (f" ({', '.join(cache)})" if cache else "")
+            + f", completion {usage.completion_tokens}",
+            f"tool calls: {len(calls)}",
+        ]
+        for call in calls:
+            validity = "valid" if call.valid else "INVALID, never run it"
+            lines.append(f"  {call.name} ({call.tool_call_id}) {validity}: {call.arguments}")
+        print("---", file=self.out)
+        for line in lines:
+            self._print("summary", line)
+
+    def _print(self, kind: str, text: str) -> None:
+        if self.colour:
+            text = f"{_COLOURS.get(kind, '')}{text}{_RESET}"
+        print(text, file=self.out, flush=True)
+
+
+def _line(message: Message) -> str:
     kind = message.message_type
     data = message.model_dump(mode="json", exclude_none=True)
     if kind == "reasoning_message":
@@ -90,63 +211,111 @@ def _line(message: Message, colour: bool) -> str:
         )
     otid = data.get("otid")
     prefix = f"{kind:<25}" + (f" …{otid[-3:]}" if otid else "     ")
-    text = f"{prefix}  {body}"
-    return f"{_COLOURS.get(kind, '')}{text}{_RESET}" if colour else text
+    return f"{prefix}  {body}"
 
 
-def _summary(tr: Translator) -> list[str]:
-    usage = tr.usage()
-    lines = [
-        f"model: {tr.model}   anthropic stop_reason: {tr.stop_reason}   "
-        f"letta stop_reason: {tr.letta_stop_reason}",
-        f"usage: prompt {usage.prompt_tokens} (cache read {usage.cached_input_tokens}, "
-        f"write {usage.cache_write_tokens}), completion {usage.completion_tokens}",
-    ]
-    for call in tr.tool_calls():
-        state = "valid" if call.valid else "INVALID"
-        lines.append(f"tool call {call.name} ({call.tool_call_id}) {state}: {call.arguments}")
-    return lines
+def _describe(err: TranslatorError, tr: Translator, where: str | None) -> str:
+    """The failure in one line, in the terms of whoever is at fault."""
+    cause = err.__cause__
+    if isinstance(err, TruncatedStreamError) and cause is None and tr.events_seen == 0:
+        return "no events in the input: is it an SSE recording, or JSON lines of events?"
+    if isinstance(err, TruncatedStreamError) and cause is not None:
+        root = cause
+        while root.__cause__ is not None:  # the client wraps the socket's own words
+            root = root.__cause__
+        reason = f"{type(root).__name__}: {root}" if str(root) else type(root).__name__
+        if tr.events_seen == 0:
+            return f"could not connect{f' to {where}' if where else ''}: {reason}"
+        return f"connection lost after {tr.events_seen} events: {reason}"
+    if isinstance(err, UpstreamError):
+        retry = " (retryable)" if err.retryable else ""
+        return f"the API reported {err.error_type}: {err.error_message or '(no message)'}{retry}"
+    return f"{type(err).__name__}: {err}"
 
 
-def _replay(args: argparse.Namespace, out: IO[str]) -> int:
-    colour = args.colour == "always" or (
-        args.colour == "auto" and out.isatty() and "NO_COLOR" not in os.environ
-    )
-    tr = Translator(_config(args))
-    failure: TranslatorError | None = None
-    messages: list[Message] = []
+def _run(
+    messages: Generator[Message, None, None], tr: Translator, view: _View, where: str | None = None
+) -> int:
+    """Show a translation as it arrives, then its summary; the exit status says how it ended."""
     try:
-        for event in _read_events(args.file):
-            messages = tr.feed(event)
-            _print(messages, args.jsonl, colour, out)
-        messages = tr.finish()
+        for message in messages:
+            view.show([message])
     except TranslatorError as err:
-        failure = err
-        messages = err.messages
-    _print(messages, args.jsonl, colour, out)
-    if not args.jsonl:
-        for line in _summary(tr):
-            print(line, file=out)
-    if failure is not None:
-        print(f"translator: {type(failure).__name__}: {failure}", file=sys.stderr)
+        view.summary(tr)
+        _problem(_describe(err, tr, where))
         return 1
+    except KeyboardInterrupt:
+        messages.close()  # cancels the translator if the interrupt came between two messages
+        view.show(tr.closing_messages)
+        view.summary(tr)
+        return 130
+    except anthropic.AnthropicError as exc:  # what the translator does not map, said plainly
+        view.summary(tr)
+        _problem(f"the anthropic client failed: {type(exc).__name__}: {exc}")
+        return 1
+    view.summary(tr)
     return 0
 
 
-def _print(messages: list[Message], jsonl: bool, colour: bool, out: IO[str]) -> None:
-    for message in messages:
-        print(message.model_dump_json() if jsonl else _line(message, colour), file=out)
+def _problem(text: str) -> None:
+    print(f"translator: {' '.join(text.split())}", file=sys.stderr)
+
+
+# --- commands ----------------------------------------------------------------------------------
+
+
+def _replay(args: argparse.Namespace, out: IO[str]) -> int:
+    tr = Translator(config_from_args(args))
+    with _open_source(args.file) as stream:
+        return _run(_recorded(stream, tr), tr, _View(out, args.jsonl, args.colour))
+
+
+def _live(args: argparse.Namespace, out: IO[str]) -> int:
+    key = os.environ.get("ANTHROPIC_API_KEY")
+    if not key:
+        raise CliError("ANTHROPIC_API_KEY is not set; export your API key to use `live`")
+    prompt = sys.stdin.read() if args.prompt == "-" else args.prompt
+    if not prompt.strip():
+        raise CliError("the prompt is empty")
+    max_tokens = args.max_tokens
+    if max_tokens is None:  # room for the answer after the thinking budget
+        max_tokens = _DEFAULT_MAX_TOKENS + (args.thinking or 0)
+    params: dict[str, Any] = {
+        "model": args.model,
+        "max_tokens": max_tokens,
+        "messages": [{"role": "user", "content": prompt}],
+    }
+    if args.system:
+        params["system"] = args.system
+    if args.thinking is not None:
+        if args.thinking >= max_tokens:
+            raise CliError("--thinking BUDGET must be less than --max-tokens")
+        params["thinking"] = {"type": "enabled", "budget_tokens": args.thinking}
+    if args.base_url is not None and not args.base_url.startswith(("http://", "https://")):
+        raise CliError(f"--base-url must be an http:// or https:// URL, got {args.base_url!r}")
+    try:
+        client = anthropic.Anthropic(
+            api_key=key, base_url=args.base_url, max_retries=args.max_retries
+        )
+    except Exception as exc:  # e.g. a --base-url that is not a URL
+        raise CliError(f"cannot create the client: {exc}") from None
+    tr = Translator(config_from_args(args))
+    view = _View(out, args.jsonl, args.colour)
+    with client:
+        messages = translate(client.messages.stream(**params), translator=tr)
+        return _run(messages, tr, view, where=str(client.base_url))
 
 
 def _diagram(args: argparse.Namespace, out: IO[str]) -> int:
     from . import _diagram
 
     if args.write is not None:
-        for path in _diagram.write(Path(args.write)):
+        readmes = [Path(name) for name in args.readme or ()]
+        for path in _diagram.write(Path(args.write), readmes):
             print(f"wrote {path}", file=out)
         return 0
     if args.check is not None:
-        stale = _diagram.check(Path(args.check))
+        stale = _diagram.check(Path(args.check), [Path(name) for name in args.readme or ()])
         if stale:
             names = ", ".join(stale)
             print(
@@ -160,6 +329,25 @@ def _diagram(args: argparse.Namespace, out: IO[str]) -> int:
     return 0
 
 
+def _count(text: str, least: int = 0) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
+    if value < least:
+        raise argparse.ArgumentTypeError(f"must be at least {least}, got {value}")
+    return value
+
+
+def _positive(text: str) -> int:
+    return _count(text, least=1)
+
+
+def _add_output_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--jsonl", action="store_true", help="one JSON message per line")
+    parser.add_argument("--colour", "--color", choices=("auto", "always", "never"), default="auto")
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="translator",
@@ -167,22 +355,53 @@ def build_parser() -> argparse.ArgumentParser:
     )
     commands = parser.add_subparsers(dest="command", required=True)
 
-    replay = commands.add_parser("replay", help="translate a recorded stream (SSE or JSON lines)")
-    replay.add_argument("file", help="a .sse or .jsonl file, or - for standard input")
-    replay.add_argument("--jsonl", action="store_true", help="one JSON message per line")
-    replay.add_argument("--colour", "--color", choices=("auto", "always", "never"), default="auto")
-    replay.add_argument(
-        "--requires-approval", action="append", metavar="TOOL", help="repeatable tool name"
+    replay = commands.add_parser(
+        "replay", help="translate a recorded stream (raw SSE, or JSON lines of events)"
     )
-    replay.add_argument("--run-id")
-    replay.add_argument("--step-id")
+    replay.add_argument("file", help="a .sse or .jsonl file, or - for standard input")
+    _add_output_options(replay)
+    add_config_options(replay)
     replay.set_defaults(handler=_replay)
+
+    live = commands.add_parser(
+        "live", help="send a prompt with the anthropic client and translate the reply as it comes"
+    )
+    live.add_argument("prompt", help="the user message, or - to read it from standard input")
+    live.add_argument("--model", default="claude-sonnet-5-5", help="default %(default)s")
+    live.add_argument(
+        "--max-tokens",
+        type=_positive,
+        help=f"default {_DEFAULT_MAX_TOKENS}, plus the thinking budget if any",
+    )
+    live.add_argument(
+        "--thinking",
+        type=_positive,
+        metavar="BUDGET",
+        help="extended thinking with this token budget",
+    )
+    live.add_argument("--system", help="a system prompt")
+    live.add_argument(
+        "--base-url",
+        help="any Messages-compatible server (default: the client's, or ANTHROPIC_BASE_URL)",
+    )
+    live.add_argument(
+        "--max-retries", type=_count, default=2, help="the client's retries (default 2)"
+    )
+    _add_output_options(live)
+    add_config_options(live)
+    live.set_defaults(handler=_live)
 
     diagram = commands.add_parser("diagram", help="print or export the state machine")
     diagram.add_argument("--format", choices=("mermaid", "dot", "json"), default="mermaid")
     group = diagram.add_mutually_exclusive_group()
     group.add_argument("--write", metavar="DIR", help="write every export into DIR")
     group.add_argument("--check", metavar="DIR", help="fail if DIR differs from a fresh export")
+    diagram.add_argument(
+        "--readme",
+        action="append",
+        metavar="FILE",
+        help="another README whose mermaid block --write refreshes and --check verifies",
+    )
     diagram.set_defaults(handler=_diagram)
     return parser
 
@@ -193,8 +412,10 @@ def main(argv: Sequence[str] | None = None, out: IO[str] | None = None) -> int:
     try:
         status: int = args.handler(args, stream)
     except CliError as err:
-        print(f"translator: {err}", file=sys.stderr)
+        _problem(str(err))
         return 2
     except BrokenPipeError:  # e.g. piped into `head`
         return 0
+    except KeyboardInterrupt:
+        return 130
     return status

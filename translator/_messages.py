@@ -203,9 +203,7 @@ def chunk(cls: type[_M], values: dict[str, Any]) -> _M:
 _TOOL_DELTA_FIELDS = frozenset(ToolCallDelta.model_fields)
 
 
-def tool_chunk(
-    cls: type[_M], template: dict[str, Any], arguments: str | None, call_id: str
-) -> _M:
+def tool_chunk(cls: type[_M], template: dict[str, Any], arguments: str | None, call_id: str) -> _M:
     """One argument chunk of a tool call: `chunk()` twice, inlined (the hottest path of a
     tool-heavy stream)."""
     delta = _new(ToolCallDelta)

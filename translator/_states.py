@@ -37,7 +37,7 @@ lets the translator dispatch them through a dict lookup derived from the Machine
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any, NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
 
 from .handlers import message, passthrough, redacted_thinking, text, thinking, tool_use
 
@@ -245,8 +245,3 @@ TRANSITIONS: tuple[Row, ...] = (
 
 # Triggers the translator fires itself; they are never events of the stream.
 SELF_TRIGGERS = frozenset({"abort", "cancel"})
-
-
-def describe(obj: Any) -> str:
-    """A stable name for a guard or handler, as the diagrams print it."""
-    return str(getattr(obj, "__name__", repr(obj)))

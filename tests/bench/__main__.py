@@ -18,13 +18,20 @@ import sys
 import time
 import tracemalloc
 from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 from typing import Any
 
 import pydantic_core
 from anthropic.lib.streaming._beta_messages import accumulate_event
 
-from translator import ReasoningMessage, ToolCallDelta, ToolCallMessage, Translator, TranslatorConfig
+from translator import (
+    ReasoningMessage,
+    ToolCallDelta,
+    ToolCallMessage,
+    Translator,
+    TranslatorConfig,
+)
 
 from . import chart, sse
 from .streams import as_sdk, big_tool_call, typical
@@ -81,7 +88,10 @@ def run_sdk(events: list[Any]) -> Any:
     bufs: dict[int, bytes] = {}
     for event in events:
         snapshot = accumulate_event(
-            event=event, current_snapshot=snapshot, json_bufs=bufs, request_headers=None  # type: ignore[arg-type]
+            event=event,
+            current_snapshot=snapshot,
+            json_bufs=bufs,
+            request_headers=None,  # type: ignore[arg-type]
         )
     return snapshot
 
@@ -159,7 +169,7 @@ def bench_scaling(rows: list[Row], quick: bool, points: list[dict[str, Any]]) ->
     for size in (small, large):
         events = big_tool_call(size)
         sdk_events = as_sdk(events)
-        ours = best(lambda events=sdk_events: run_ours(events, THOUGHTS), 3)  # type: ignore[misc]
+        ours = best(partial(run_ours, sdk_events, THOUGHTS), 3)
         timings[size] = ours
         points.append({"series": "translator", "bytes": size, "seconds": ours})
     ratio = timings[large] / timings[small]
@@ -189,16 +199,14 @@ def bench_scaling(rows: list[Row], quick: bool, points: list[dict[str, Any]]) ->
     )
     # The quadratic baselines only at the sizes they finish in reasonable time.
     for size in (10_000, 30_000, 100_000) if not quick else (10_000, 30_000):
-        events = big_tool_call(size)
-        points.append(
-            {"series": "reference model", "bytes": size, "seconds": best(lambda e=events: run_reference_model(e), 1)}  # type: ignore[misc]
-        )
-        points.append(
-            {"series": "anthropic SDK", "bytes": size, "seconds": best(lambda e=as_sdk(events): run_sdk(e), 1)}  # type: ignore[misc]
-        )
-        points.append(
-            {"series": "translator", "bytes": size, "seconds": best(lambda e=as_sdk(events): run_ours(e, THOUGHTS), 3)}  # type: ignore[misc]
-        )
+        plain = big_tool_call(size)
+        objects = as_sdk(plain)
+        timed = {
+            "reference model": best(partial(run_reference_model, plain), 1),
+            "anthropic SDK": best(partial(run_sdk, objects), 1),
+            "translator": best(partial(run_ours, objects, THOUGHTS), 3),
+        }
+        points.extend({"series": k, "bytes": size, "seconds": v} for k, v in timed.items())
     reference_events = big_tool_call(small)
     reference = best(lambda: run_reference_model(reference_events), 1)
     points.append({"series": "reference model", "bytes": small, "seconds": reference})
@@ -218,7 +226,10 @@ def bench_creation(rows: list[Row], quick: bool) -> None:
     count = 2_000 if quick else 10_000
     config = TranslatorConfig()
     create = best(lambda: [Translator(config) for _ in range(count)], 5) / count
-    machine = best(lambda: [Translator(TranslatorConfig(strict_machine=True)) for _ in range(200)], 3) / 200
+    machine = (
+        best(lambda: [Translator(TranslatorConfig(strict_machine=True)) for _ in range(200)], 3)
+        / 200
+    )
     gc.collect()
     tracemalloc.start()
     before = tracemalloc.take_snapshot()
@@ -311,9 +322,16 @@ def main(argv: list[str] | None = None) -> int:
     bench_interleaved(rows, args.quick)
     rows.extend(sse.run(quick=args.quick))
     print_table(rows)
-    machine = f"{platform.machine()}, {platform.python_implementation()} {platform.python_version()}"
+    machine = (
+        f"{platform.machine()}, {platform.python_implementation()} {platform.python_version()}"
+    )
     RESULTS.mkdir(exist_ok=True)
-    payload = {"machine": machine, "when": time.strftime("%Y-%m-%d"), "rows": rows, "points": points}
+    payload = {
+        "machine": machine,
+        "when": time.strftime("%Y-%m-%d"),
+        "rows": rows,
+        "points": points,
+    }
     (RESULTS / "latest.json").write_text(json.dumps(payload, indent=2) + "\n")
     if not args.quick:
         CHART.write_text(chart.svg(points, title=f"Tool-argument scaling ({machine})"))

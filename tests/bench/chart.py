@@ -43,12 +43,20 @@ def svg(points: list[dict[str, Any]], title: str) -> str:
     ]
     for tick in x_ticks:
         x = px(tick)
-        out.append(f'<line x1="{x:.1f}" y1="{TOP}" x2="{x:.1f}" y2="{TOP + plot_h}" stroke="#ddd"/>')
-        out.append(f'<text x="{x:.1f}" y="{TOP + plot_h + 18}" text-anchor="middle">{_bytes(tick)}</text>')
+        out.append(
+            f'<line x1="{x:.1f}" y1="{TOP}" x2="{x:.1f}" y2="{TOP + plot_h}" stroke="#ddd"/>'
+        )
+        out.append(
+            f'<text x="{x:.1f}" y="{TOP + plot_h + 18}" text-anchor="middle">{_bytes(tick)}</text>'
+        )
     for tick in y_ticks:
         y = py(tick)
-        out.append(f'<line x1="{LEFT}" y1="{y:.1f}" x2="{LEFT + plot_w}" y2="{y:.1f}" stroke="#ddd"/>')
-        out.append(f'<text x="{LEFT - 6}" y="{y + 4:.1f}" text-anchor="end">{_seconds(tick)}</text>')
+        out.append(
+            f'<line x1="{LEFT}" y1="{y:.1f}" x2="{LEFT + plot_w}" y2="{y:.1f}" stroke="#ddd"/>'
+        )
+        out.append(
+            f'<text x="{LEFT - 6}" y="{y + 4:.1f}" text-anchor="end">{_seconds(tick)}</text>'
+        )
     out.append(
         f'<text x="{LEFT + plot_w / 2}" y="{HEIGHT - 10}" text-anchor="middle">'
         "tool-call arguments (1-16 byte deltas)</text>"
@@ -63,7 +71,8 @@ def svg(points: list[dict[str, Any]], title: str) -> str:
             out.append(f'<circle cx="{px(x):.1f}" cy="{py(y):.1f}" r="3" fill="{colour}"/>')
         ly = TOP + 20 + number * 20
         lx = LEFT + plot_w + 15
-        out.append(f'<line x1="{lx}" y1="{ly}" x2="{lx + 20}" y2="{ly}" stroke="{colour}" stroke-width="2"/>')
+        swatch = f'x1="{lx}" y1="{ly}" x2="{lx + 20}" y2="{ly}"'
+        out.append(f'<line {swatch} stroke="{colour}" stroke-width="2"/>')
         out.append(f'<text x="{lx + 26}" y="{ly + 4}">{series}</text>')
     out.append("</svg>")
     return "\n".join(out) + "\n"

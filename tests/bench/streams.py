@@ -9,11 +9,63 @@ from typing import Any
 from anthropic._models import construct_type
 from anthropic.types.beta import BetaRawMessageStreamEvent
 
-WORDS = (
-    "the of and to in is that it for on with as was at by this be from or have an are not but "
-    "what all were when we there can been has more if will one about up out them so some would "
-    "weather forecast Florence tool result argument reasoning careful answer question user"
-).split()
+WORDS = [
+    "the",
+    "of",
+    "and",
+    "to",
+    "in",
+    "is",
+    "that",
+    "it",
+    "for",
+    "on",
+    "with",
+    "as",
+    "was",
+    "at",
+    "by",
+    "this",
+    "be",
+    "from",
+    "or",
+    "have",
+    "an",
+    "are",
+    "not",
+    "but",
+    "what",
+    "all",
+    "were",
+    "when",
+    "we",
+    "there",
+    "can",
+    "been",
+    "has",
+    "more",
+    "if",
+    "will",
+    "one",
+    "about",
+    "up",
+    "out",
+    "them",
+    "so",
+    "some",
+    "would",
+    "weather",
+    "forecast",
+    "Florence",
+    "tool",
+    "result",
+    "argument",
+    "reasoning",
+    "careful",
+    "answer",
+    "question",
+    "user",
+]
 
 
 def words(rng: random.Random, count: int) -> str:
@@ -88,7 +140,9 @@ def typical(
     return events
 
 
-def big_tool_call(size: int, thoughts_key: str | None = "thinking", seed: int = 11) -> list[dict[str, Any]]:
+def big_tool_call(
+    size: int, thoughts_key: str | None = "thinking", seed: int = 11
+) -> list[dict[str, Any]]:
     """One tool call whose JSON arguments are about `size` bytes, with inner thoughts first."""
     rng = random.Random(seed)
     payload: dict[str, Any] = {}

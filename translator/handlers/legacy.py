@@ -136,9 +136,7 @@ def scan(tr: Translator, block: Block, state: ToolCallState, text: str) -> None:
                 continue
             if state.released:
                 assert state.call_template is not None
-                tr._out.append(
-                    tool_chunk(state.cls, state.call_template, piece, block.start["id"])
-                )
+                tr._out.append(tool_chunk(state.cls, state.call_template, piece, block.start["id"]))
             else:
                 state.pending.append(piece)
         elif key == state.thoughts_key:
