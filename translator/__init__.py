@@ -29,7 +29,7 @@ from ._messages import (
     ToolCallMessage,
 )
 from ._stop_reasons import STOP_REASONS
-from ._stream import atranslate, translate
+from ._stream import atranslate, atranslate_sse, translate, translate_sse
 from ._translator import Translator
 
 __all__ = [
@@ -61,7 +61,9 @@ __all__ = [
     "UpstreamError",
     "UsageError",
     "atranslate",
+    "atranslate_sse",
     "translate",
+    "translate_sse",
 ]
 
 # Tracebacks and reprs name the public module, not the private one a class lives in.
