@@ -37,20 +37,33 @@ __all__ = ["atranslate", "atranslate_sse", "translate", "translate_sse"]
 _BYTES_LIKE = (bytes, bytearray, memoryview)
 
 
+def _translator(
+    translator: Translator | None, config: TranslatorConfig | None, span: Any
+) -> Translator:
+    """The caller's translator, or a new one; `span` (OpenTelemetry) goes to a new one only."""
+    if translator is None:
+        return Translator(config, span=span)
+    if span is not None:
+        raise UsageError("pass the span to the Translator you give, not beside it")
+    return translator
+
+
 def translate(
     events: Any,
     config: TranslatorConfig | None = None,
     *,
     translator: Translator | None = None,
+    span: Any = None,
 ) -> Generator[Message, None, None]:
     """Yield the messages of one streamed message, event by event.
 
     `events` is an iterable of SDK events or their dicts: what `client.messages.create(...,
     stream=True)` returns (beta too), or the `client.messages.stream(...)` helper's manager,
     which is entered here and exited when translation ends. Pass `translator` to read its
-    snapshot, tool calls, usage and `closing_messages` afterwards.
+    snapshot, tool calls, usage and `closing_messages` afterwards, or `span` (an OpenTelemetry
+    span) for the new translator to record the call on.
     """
-    tr = translator if translator is not None else Translator(config)
+    tr = _translator(translator, config, span)
     guard = _Guard(tr)
     with ExitStack() as stack, guard:
         source = _sdk.open_sync(events, stack)
@@ -71,12 +84,13 @@ async def atranslate(
     config: TranslatorConfig | None = None,
     *,
     translator: Translator | None = None,
+    span: Any = None,
 ) -> AsyncGenerator[Message, None]:
     """The async twin of `translate`: an async iterable of events, an `AsyncStream`, the
     `AsyncAnthropic` helper's manager, or the un-awaited `create(..., stream=True)` call itself
     (then a failed request is reported like a failed stream). Iterate it under
     `contextlib.aclosing()` so that a consumer leaving early closes the stream at once."""
-    tr = translator if translator is not None else Translator(config)
+    tr = _translator(translator, config, span)
     guard = _Guard(tr)
     async with AsyncExitStack() as stack, guard:
         source = await _sdk.aopen(events, stack)
@@ -98,13 +112,14 @@ def translate_sse(
     config: TranslatorConfig | None = None,
     *,
     translator: Translator | None = None,
+    span: Any = None,
 ) -> Generator[Message, None, None]:
     """Yield the messages of a raw SSE response body, given in pieces cut anywhere (or whole).
 
     Events are parsed straight into dicts, never SDK objects. An event that cannot be decoded
     fails the translator like any other fault (`MalformedEventError`, after its messages).
     """
-    tr = translator if translator is not None else Translator(config)
+    tr = _translator(translator, config, span)
     return _translate_sse(chunks, tr)
 
 
@@ -113,9 +128,10 @@ def atranslate_sse(
     config: TranslatorConfig | None = None,
     *,
     translator: Translator | None = None,
+    span: Any = None,
 ) -> AsyncGenerator[Message, None]:
     """The async twin of `translate_sse`, e.g. over `httpx.Response.aiter_bytes()`."""
-    tr = translator if translator is not None else Translator(config)
+    tr = _translator(translator, config, span)
     return _atranslate_sse(chunks, tr)
 
 

@@ -9,6 +9,7 @@ sticky `failed` state, emits the stream's one stop reason (`error`) and its usag
 
 from __future__ import annotations
 
+from asyncio import CancelledError
 from collections.abc import Callable
 from typing import Any, NoReturn
 
@@ -42,6 +43,7 @@ from ._messages import (
 )
 from ._states import DONE, FAILED, GUARD_FAILURES, IDLE
 from ._stop_reasons import letta_stop_reason
+from ._tracing import SpanRecorder
 from .handlers import legacy, thinking, tool_use
 
 __all__ = ["Translator"]
@@ -84,9 +86,18 @@ class Translator:
         "_out",
         "_prefilled",
         "_state",
+        "_trace",
     )
 
-    def __init__(self, config: TranslatorConfig | None = None) -> None:
+    def __init__(
+        self,
+        config: TranslatorConfig | None = None,
+        *,
+        span: Any = None,
+        started_at: float | None = None,
+    ) -> None:
+        """`span`: an OpenTelemetry span to record on (see `_tracing`); `started_at`: a
+        `time.perf_counter()` value the time to first token counts from (default: now)."""
         self._config = config if config is not None else _DEFAULT_CONFIG
         self._state = IDLE
         self._acc: Accumulator = Accumulator()
@@ -99,6 +110,7 @@ class Translator:
         self._prefilled: list[dict[str, Any]] = []
         self._closing: list[Message] = []
         self._cursor = _StrictCursor() if self._config.strict_machine else None
+        self._trace = SpanRecorder(span, started_at) if span is not None else None
 
     # --- reading ---------------------------------------------------------------------------
 
@@ -251,6 +263,8 @@ class Translator:
                     raise self._refused(ev, EDGES[(before, ev.kind)])
                 if handler is not None:
                     handler(self, ev)
+                if self._trace is not None:
+                    self._trace.on_event(self, ev)
             else:
                 self._step(ev)
                 if self._prefilled:
@@ -292,6 +306,8 @@ class Translator:
             return []
         self._move("cancel")
         self._release_held()
+        if self._trace is not None:
+            self._trace.on_failure(CancelledError("the consumer stopped reading"), "cancelled")
         self._terminate("cancelled")
         out = self._out
         self._out = []
@@ -351,6 +367,8 @@ class Translator:
             chunk(LettaStopReason, {"message_type": "stop_reason", "stop_reason": reason})
         )
         self._out.append(self.usage())
+        if self._trace is not None:
+            self._trace.on_end(self)
 
     # --- the machine ---------------------------------------------------------------------------
 
@@ -364,18 +382,21 @@ class Translator:
             )
         if self._cursor is not None:
             self._strict_step(ev)
-            return
-        for guards, dest, handlers in edges:
-            for guard in guards:
-                if not guard(self, ev):
+        else:
+            for guards, dest, handlers in edges:
+                for guard in guards:
+                    if not guard(self, ev):
+                        break
+                else:
+                    if dest is not None:
+                        self._state = dest
+                    for handler in handlers:
+                        handler(self, ev)
                     break
             else:
-                if dest is not None:
-                    self._state = dest
-                for handler in handlers:
-                    handler(self, ev)
-                return
-        raise self._refused(ev, edges)
+                raise self._refused(ev, edges)
+        if self._trace is not None:
+            self._trace.on_event(self, ev)
 
     def _strict_step(self, ev: Event) -> None:
         cursor = self._cursor
@@ -440,6 +461,8 @@ class Translator:
         if self._state != FAILED:
             self._move("abort")
         self._release_held()
+        if self._trace is not None:
+            self._trace.on_failure(err, f"{type(err).__name__}: {err}")
         self._terminate("error")
         err.messages = self._out
         self._out = []

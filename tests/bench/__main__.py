@@ -24,6 +24,9 @@ from typing import Any
 
 import pydantic_core
 from anthropic.lib.streaming._beta_messages import accumulate_event
+from opentelemetry.sdk.trace import TracerProvider
+from opentelemetry.sdk.trace.export import SimpleSpanProcessor
+from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 
 from translator import (
     ReasoningMessage,
@@ -40,6 +43,10 @@ ROOT = Path(__file__).resolve().parents[2]
 RESULTS = ROOT / "bench-results"
 CHART = Path(__file__).resolve().parent / "scaling.svg"
 THOUGHTS = TranslatorConfig(inner_thoughts_kwarg="thinking")
+EXPORTER = InMemorySpanExporter()
+_PROVIDER = TracerProvider()
+_PROVIDER.add_span_processor(SimpleSpanProcessor(EXPORTER))
+TRACER = _PROVIDER.get_tracer("bench")
 
 Row = dict[str, Any]
 
@@ -96,6 +103,16 @@ def run_sdk(events: list[Any]) -> Any:
     return snapshot
 
 
+def run_traced(events: list[Any]) -> None:
+    """With a recording span of the OpenTelemetry SDK (exporting to memory)."""
+    with TRACER.start_as_current_span("call") as span:
+        tr = Translator(span=span)
+        for event in events:
+            tr.feed(event)
+        tr.finish()
+    EXPORTER.clear()
+
+
 def run_floor(events: list[Any]) -> None:
     for _event in events:
         pass
@@ -149,6 +166,16 @@ def bench_typical(rows: list[Row], repeat: int) -> None:
             ours <= sdk,
             floor_s=floor,
             events_per_s=per_event / ours,
+        )
+    )
+    rows.append(
+        row(
+            "typical stream with an OpenTelemetry span",
+            best(lambda: run_traced(events), repeat),
+            "the same without a span",
+            ours,
+            "(report: tracing's own cost)",
+            True,
         )
     )
     rows.append(
