@@ -367,3 +367,47 @@ def test_python_dash_m_and_the_console_script_entry_point() -> None:
     import translator.__main__ as script  # what the `translator` console script runs
 
     assert vars(script)["main"] is main
+
+
+def test_replay_takes_every_legacy_mode(capsys: pytest.CaptureFixture[str]) -> None:
+    path = EDGE / "legacy-send-message.sse"
+    args = ["replay", str(path), "--jsonl", "--inner-thoughts-kwarg", "thinking"]
+    _, out, _ = cli([*args, "--assistant-message-tool", "send_message:message"], capsys)
+    expected = translate(
+        load_events(path),
+        config(
+            run_id=None,
+            step_id=None,
+            inner_thoughts_kwarg="thinking",
+            assistant_message_tool=("send_message", "message"),
+        ),
+    )
+    assert jsonl(out) == [stable(json.loads(m.model_dump_json())) for m in expected]
+    assert any(m["message_type"] == "assistant_message" for m in jsonl(out))
+    _, out, _ = cli(
+        ["replay", str(EDGE / "legacy-monologue.sse"), "--jsonl", "--text-as", "reasoning"], capsys
+    )
+    assert jsonl(out)[0]["reasoning"] == "I should look"
+
+
+def test_a_malformed_tool_and_argument_is_refused_by_the_parser(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    with pytest.raises(SystemExit) as exited:
+        main(["replay", str(EDGE / "legacy-send-message.sse"), "--assistant-message-tool", "x"])
+    assert exited.value.code == 2
+    assert "expected TOOL:ARG" in capsys.readouterr().err
+
+
+def test_contradictory_legacy_options_are_one_clear_line(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    options = [
+        "--inner-thoughts-kwarg",
+        "message",
+        "--assistant-message-tool",
+        "send_message:message",
+    ]
+    status, _, err = cli(["replay", str(EDGE / "legacy-send-message.sse"), *options], capsys)
+    assert status == 2
+    assert "cannot be the thoughts argument" in one_line(err)

@@ -67,14 +67,44 @@ def add_config_options(parser: argparse.ArgumentParser) -> None:
     )
     group.add_argument("--run-id", help="stamped on every message")
     group.add_argument("--step-id", help="stamped on every message")
+    group.add_argument(
+        "--inner-thoughts-kwarg",
+        metavar="ARG",
+        help='legacy: the tool argument holding inner thoughts (Letta: "thinking")',
+    )
+    group.add_argument(
+        "--assistant-message-tool",
+        metavar="TOOL:ARG",
+        type=_tool_and_argument,
+        help="legacy: stream ARG of calls to TOOL as assistant text (Letta: send_message:message)",
+    )
+    group.add_argument(
+        "--text-as",
+        choices=("assistant", "reasoning", "drop"),
+        default="assistant",
+        help="what plain text is: assistant text (default), inner monologue, or nothing",
+    )
+
+
+def _tool_and_argument(value: str) -> tuple[str, str]:
+    tool, sep, argument = value.partition(":")
+    if not sep or not tool or not argument:
+        raise argparse.ArgumentTypeError(f"expected TOOL:ARG, got {value!r}")
+    return tool, argument
 
 
 def config_from_args(args: argparse.Namespace) -> TranslatorConfig:
-    return TranslatorConfig(
-        requires_approval_tools=frozenset(args.requires_approval),
-        run_id=args.run_id,
-        step_id=args.step_id,
-    )
+    try:
+        return TranslatorConfig(
+            requires_approval_tools=frozenset(args.requires_approval),
+            run_id=args.run_id,
+            step_id=args.step_id,
+            inner_thoughts_kwarg=args.inner_thoughts_kwarg,
+            assistant_message_tool=args.assistant_message_tool,
+            text_as=args.text_as,
+        )
+    except ValueError as exc:
+        raise CliError(str(exc)) from None
 
 
 # --- input -------------------------------------------------------------------------------------
