@@ -75,6 +75,15 @@ def _from_dict(raw: dict[str, Any]) -> Event:
     kind = raw.get("type")
     if kind == "content_block_delta":
         delta = raw.get("delta")
+        # The common case first, checked in one go: a well-formed delta with a string payload.
+        if type(delta) is dict:
+            field = DELTA_PAYLOAD.get(delta.get("type"))  # type: ignore[arg-type]
+            if field is not None:
+                text = delta.get(field)
+                index = raw.get("index")
+                if type(text) is str and type(index) is int and index >= 0:
+                    dtype = delta["type"]
+                    return Event(dtype, index, text, None, _WIRE[dtype])
         if not isinstance(delta, dict):
             raise _malformed("content_block_delta without a 'delta' object", "content_block_delta")
         dtype = delta.get("type")

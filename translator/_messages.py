@@ -175,6 +175,8 @@ _M = TypeVar("_M", bound=BaseModel)
 _new = object.__new__
 _set = object.__setattr__
 _FIELDS_SET: dict[type[BaseModel], frozenset[str]] = {}
+# Each class's fields in declaration order with their defaults (all immutable: None or a str).
+_DEFAULTS: dict[type[BaseModel], dict[str, Any]] = {}
 
 
 def template(cls: type[LettaMessage], **fields: Any) -> dict[str, Any]:
@@ -182,11 +184,16 @@ def template(cls: type[LettaMessage], **fields: Any) -> dict[str, Any]:
 
     A logical message keeps one template; each of its chunks copies it and sets the payload.
     """
-    values: dict[str, Any] = {}
-    for name, info in cls.model_fields.items():
-        values[name] = fields.pop(name) if name in fields else info.get_default()
-    if fields:
-        raise TypeError(f"{cls.__name__} has no fields {sorted(fields)}")
+    defaults = _DEFAULTS.get(cls)
+    if defaults is None:
+        defaults = _DEFAULTS[cls] = {
+            name: info.get_default() for name, info in cls.model_fields.items()
+        }
+    unknown = fields.keys() - defaults.keys()
+    if unknown:
+        raise TypeError(f"{cls.__name__} has no fields {sorted(unknown)}")
+    values = defaults.copy()
+    values.update(fields)
     return values
 
 

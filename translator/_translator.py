@@ -27,7 +27,7 @@ from ._errors import (
 )
 from ._events import _READERS, Event, normalise
 from ._ids import decrement_id, otid_for
-from ._machine import EDGES, LEGAL, ROUTES, SOLO, build_machine
+from ._machine import EDGES, LEGAL, ROUTES, SOLO, Solo, build_machine
 from ._messages import (
     ContentPart,
     LettaMessage,
@@ -85,6 +85,7 @@ class Translator:
         "_message_id",
         "_out",
         "_prefilled",
+        "_solo",
         "_state",
         "_trace",
     )
@@ -110,6 +111,8 @@ class Translator:
         self._prefilled: list[dict[str, Any]] = []
         self._closing: list[Message] = []
         self._cursor = _StrictCursor() if self._config.strict_machine else None
+        # The solo edges of the current state (none in strict mode: all goes to the Machine).
+        self._solo: dict[str, Solo] = SOLO[IDLE] if self._cursor is None else {}
         self._trace = SpanRecorder(span, started_at) if span is not None else None
 
     # --- reading ---------------------------------------------------------------------------
@@ -256,7 +259,7 @@ class Translator:
                 return []  # the helper's duplicate of a raw event this translator also receives
             self._events = index + 1
             # Deltas and pings, the bulk of a stream: their one internal edge, called directly.
-            solo = SOLO[before].get(ev.kind) if self._cursor is None else None
+            solo = self._solo.get(ev.kind)
             if solo is not None:
                 guard, handler = solo
                 if guard is not None and not guard(self, ev):
@@ -390,6 +393,7 @@ class Translator:
                 else:
                     if dest is not None:
                         self._state = dest
+                        self._solo = SOLO[dest]
                     for handler in handlers:
                         handler(self, ev)
                     break
@@ -441,6 +445,7 @@ class Translator:
         [(_guards, dest, _handlers)] = EDGES[(self._state, trigger)]
         assert dest is not None
         self._state = dest
+        self._solo = SOLO[dest]
 
     def _release_held(self) -> None:
         """What arrived is not lost: a held-back thinking chunk goes out before the stop."""
