@@ -65,23 +65,6 @@ def config(**overrides: Any) -> TranslatorConfig:
     return TranslatorConfig(**values)
 
 
-def sdk_snapshot(events: list[dict[str, Any]]) -> Any:
-    snapshot = None
-    for event in events:
-        if event.get("type") in ("ping", "error"):
-            continue
-        snapshot = accumulate_event(
-            event=event,  # type: ignore[arg-type]
-            current_snapshot=snapshot,
-            json_bufs={} if snapshot is None else JSON_BUFS,
-            request_headers=None,  # type: ignore[arg-type]
-        )
-    return snapshot
-
-
-JSON_BUFS: dict[int, bytes] = {}
-
-
 def sdk_accumulate(events: list[dict[str, Any]]) -> Any:
     """The SDK's own accumulate_event over dict events, as a reference."""
     snapshot = None

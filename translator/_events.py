@@ -131,22 +131,10 @@ def _from_sdk_delta(obj: Any) -> Event:
 
 
 def _from_sdk(obj: Any) -> Event:
-    if obj.type == "content_block_delta":
-        delta = obj.delta
-        dtype = delta.type
-        field = DELTA_PAYLOAD.get(dtype)
-        if field is not None:
-            text = getattr(delta, field, None)
-            index = obj.index
-            if type(text) is str and type(index) is int and index >= 0:
-                return Event(dtype, index, text, None, _WIRE[dtype])
-            wire = _WIRE[dtype]
-            if type(text) is not str:
-                raise _malformed(f"{dtype} without a string '{field}'", wire)
-            return Event(dtype, _index(index, wire), text, None, wire)
-    # Boundary and structured events are few: read them through the SDK's own dict form.
-    # The SDK builds block types it does not know as its nearest model with extra fields, and
-    # pydantic warns when dumping those; the dict it gives is still exact, so no warning.
+    """Boundary and structured events are few (and a faulty delta is checked once): read them
+    through the SDK's own dict form. The SDK builds block types it does not know as its nearest
+    model with extra fields, and pydantic warns when dumping those; the dict it gives is still
+    exact, so no warning."""
     return _from_dict(obj.to_dict(warnings=False))
 
 

@@ -105,16 +105,20 @@ class AssistantMessage(LettaMessage):
     content: str
 
 
-class ToolCallMessage(LettaMessage):
+class _ToolCallChunk(LettaMessage):
+    """A tool call's chunk; `tool_call` (deprecated in Letta) and `tool_calls` carry the same
+    delta, as Letta writes both."""
+
+    tool_call: ToolCallDelta
+    tool_calls: ToolCallDelta | None = None
+
+
+class ToolCallMessage(_ToolCallChunk):
     message_type: Literal["tool_call_message"] = "tool_call_message"
-    tool_call: ToolCallDelta
-    tool_calls: ToolCallDelta | None = None
 
 
-class ApprovalRequestMessage(LettaMessage):
+class ApprovalRequestMessage(_ToolCallChunk):
     message_type: Literal["approval_request_message"] = "approval_request_message"
-    tool_call: ToolCallDelta
-    tool_calls: ToolCallDelta | None = None
 
 
 class LettaStopReason(_Wire):
