@@ -656,14 +656,18 @@ class Mutant:
         printer.text(repr(self))
 
 
-# Deltas each block type takes; any other delta type on it is a protocol fault.
-_FITS: dict[str, frozenset[str]] = {
+# The protocol, independently of the machine's table: the delta triggers each block type takes
+# (`unknown_delta` is any delta type the SDK does not know); any other is a protocol fault.
+FITS: dict[str, frozenset[str]] = {
     "text": frozenset({"text_delta", "citations_delta"}),
-    "thinking": frozenset({"thinking_delta", "signature_delta"}),
     "tool_use": frozenset({"input_json_delta"}),
+    "thinking": frozenset({"thinking_delta", "signature_delta"}),
+    "redacted_thinking": frozenset(),
     "server_tool_use": frozenset({"input_json_delta"}),
     "mcp_tool_use": frozenset({"input_json_delta"}),
     "compaction": frozenset({"compaction_delta"}),
+    "web_search_tool_result": frozenset(),
+    "future_block": frozenset({"unknown_delta"}),
 }
 _KNOWN_DELTAS = {
     "text_delta": {"type": "text_delta", "text": "x"},
@@ -701,8 +705,8 @@ KNOWN_BLOCK_TYPES = frozenset(
 
 def fitting_deltas(block_type: str) -> frozenset[str]:
     """The delta types a block of `block_type` accepts (unknown blocks take unknown deltas)."""
-    if block_type in _FITS:
-        return _FITS[block_type]
+    if block_type in FITS:
+        return frozenset("future_delta" if t == "unknown_delta" else t for t in FITS[block_type])
     if block_type in KNOWN_BLOCK_TYPES:
         return frozenset()
     return frozenset({"future_delta"})

@@ -154,7 +154,7 @@ def test_a_tool_block_without_a_name_is_malformed() -> None:
     tr, _ = fed([ev.message_start()])
     err = fail(tr, ev.block_start(0, {"type": "tool_use", "id": "toolu_1", "input": {}}))
     assert isinstance(err, MalformedEventError)
-    assert "needs a string 'name' and 'id'" in str(err)
+    assert "tool_use block needs a string 'name'" in str(err)
     assert_failed_cleanly(tr, err)
 
 
@@ -288,3 +288,20 @@ def test_cancel_after_message_stop_changes_nothing() -> None:
     tr, _ = fed(ev.text_stream("x"))
     assert tr.cancel() == []
     assert (tr.state, tr.letta_stop_reason) == ("done", "end_turn")
+
+
+@pytest.mark.parametrize(
+    "second",
+    [None, {"type": "text", "text": [], "citations": None}, {"type": "tool_use", "id": "t"}],
+    ids=["not a block", "mistyped text", "nameless tool"],
+)
+def test_a_malformed_message_start_applies_none_of_its_blocks(second: Any) -> None:
+    """Found by the junk property: the first complete tool call was recorded, and valid, before
+    the malformed second block failed the same message_start."""
+    tool = {"type": "tool_use", "id": "toolu_1", "name": "f", "input": {}}
+    tr = T(config())
+    err = fail(tr, ev.message_start(content=[tool, second]))
+    assert isinstance(err, MalformedEventError)
+    assert tr.tool_calls() == []
+    assert [m.message_type for m in err.messages] == ["stop_reason", "usage_statistics"]
+    assert_failed_cleanly(tr, err)

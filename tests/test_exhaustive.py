@@ -36,6 +36,7 @@ from translator._states import SELF_TRIGGERS, STATES
 
 from .helpers import config
 from .invariants import check_failed_is_sticky, check_readable, declared
+from .strategies import FITS
 
 MESSAGE_START = {
     "type": "message_start",
@@ -99,18 +100,6 @@ DELTAS: dict[str, dict[str, Any]] = {
     "signature_delta": {"type": "signature_delta", "signature": "c2ln"},
     "compaction_delta": {"type": "compaction_delta", "content": "summary"},
     "unknown_delta": {"type": "future_delta", "data": [1, 2]},
-}
-# The protocol, independently of the table: which deltas each block type takes.
-FITS: dict[str, set[str]] = {
-    "text": {"text_delta", "citations_delta"},
-    "tool_use": {"input_json_delta"},
-    "thinking": {"thinking_delta", "signature_delta"},
-    "redacted_thinking": set(),
-    "server_tool_use": {"input_json_delta"},
-    "mcp_tool_use": {"input_json_delta"},
-    "compaction": {"compaction_delta"},
-    "web_search_tool_result": set(),
-    "future_block": {"unknown_delta"},
 }
 OWN_STATE = {"text", "tool_use", "thinking", "redacted_thinking"}
 

@@ -37,7 +37,7 @@ from .invariants import (
     check_tool_calls,
     check_usage_monotone,
 )
-from .strategies import APPROVAL_TOOL, budget, count_example, json_values, tally, texts
+from .strategies import APPROVAL_TOOL, FITS, budget, count_example, json_values, tally, texts
 
 OWN_STATE = {"text", "tool_use", "thinking", "redacted_thinking"}
 BLOCK_STARTS: dict[str, Any] = {
@@ -97,17 +97,6 @@ DELTAS: dict[str, Any] = {
         lambda t: {"type": "compaction_delta", "content": t}, st.none() | texts
     ),
     "unknown_delta": st.builds(lambda d: {"type": "future_delta", "data": d}, json_values),
-}
-FITS: dict[str, set[str]] = {
-    "text": {"text_delta", "citations_delta"},
-    "tool_use": {"input_json_delta"},
-    "thinking": {"thinking_delta", "signature_delta"},
-    "redacted_thinking": set(),
-    "server_tool_use": {"input_json_delta"},
-    "mcp_tool_use": {"input_json_delta"},
-    "compaction": {"compaction_delta"},
-    "web_search_tool_result": set(),
-    "future_block": {"unknown_delta"},
 }
 
 

@@ -45,6 +45,7 @@ from ._states import DONE, FAILED, GUARD_FAILURES, IDLE
 from ._stop_reasons import letta_stop_reason
 from ._tracing import SpanRecorder
 from .handlers import legacy, thinking, tool_use
+from .handlers._emit import check_start
 
 __all__ = ["Translator"]
 
@@ -427,9 +428,12 @@ class Translator:
         """Blocks that arrive whole inside message_start are blocks like any other: each runs
         through the machine as a start and a stop, taking its index."""
         blocks, self._prefilled = self._prefilled, []
+        # All checked first: a malformed message_start must not leave half its blocks applied.
         for index, block in enumerate(blocks):
             if not isinstance(block, dict) or not isinstance(block.get("type"), str):
                 raise MalformedEventError(f"message_start content[{index}] is not a typed block")
+            check_start(block)
+        for index, block in enumerate(blocks):
             wire = f"message_start (content[{index}])"
             start = {"type": "content_block_start", "index": index, "content_block": block}
             self._step(Event("content_block_start", index, block["type"], start, wire))

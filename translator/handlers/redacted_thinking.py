@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from .._messages import HiddenReasoningMessage, chunk
-from ._emit import check_fields
+from ._emit import check_start
 
 if TYPE_CHECKING:
     from .._events import Event
@@ -14,7 +14,7 @@ if TYPE_CHECKING:
 
 def start(tr: Translator, ev: Event) -> None:
     content_block = ev.data["content_block"]
-    check_fields(content_block, data=str)
+    check_start(content_block)
     block = tr._acc.open_block(ev.index, content_block)
     block.template = template = tr._begin(
         HiddenReasoningMessage, state="redacted", hidden_reasoning=None

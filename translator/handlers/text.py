@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 
 from .._messages import AssistantMessage, ReasoningMessage, chunk
 from . import legacy
-from ._emit import check_fields
+from ._emit import check_start
 
 if TYPE_CHECKING:
     from .._accumulator import Block
@@ -20,7 +20,7 @@ if TYPE_CHECKING:
 def start(tr: Translator, ev: Event) -> None:
     """Fires when a text block opens; text already present on the start is emitted, not lost."""
     content_block = ev.data["content_block"]
-    check_fields(content_block, text=str, citations=list)
+    check_start(content_block)
     block = tr._acc.open_block(ev.index, content_block)
     mode = tr._config.text_as
     initial = block.start.get("text")

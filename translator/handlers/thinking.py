@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from .._messages import ReasoningMessage, chunk
-from ._emit import check_fields
+from ._emit import check_start
 
 if TYPE_CHECKING:
     from .._accumulator import Block
@@ -21,7 +21,7 @@ if TYPE_CHECKING:
 
 def start(tr: Translator, ev: Event) -> None:
     content_block = ev.data["content_block"]
-    check_fields(content_block, thinking=str, signature=str)
+    check_start(content_block)
     block = tr._acc.open_block(ev.index, content_block)
     block.template = tr._begin(ReasoningMessage, source="reasoner_model", reasoning="")
     initial = block.start.get("thinking")

@@ -16,7 +16,7 @@ import jiter
 from .._accumulator import Block, ToolCall
 from .._messages import ApprovalRequestMessage, ToolCallMessage, chunk, tool_chunk
 from . import legacy
-from ._emit import tool_delta
+from ._emit import check_start, tool_delta
 
 if TYPE_CHECKING:
     from .._events import Event
@@ -31,11 +31,9 @@ def _message_class(tr: Translator, name: str) -> type[ToolCallMessage | Approval
 
 def start(tr: Translator, ev: Event) -> None:
     content_block = ev.data["content_block"]
-    name = content_block.get("name")
-    call_id = content_block.get("id")
-    if not isinstance(name, str) or not isinstance(call_id, str):
-        # Checked before the block is recorded, so tool_calls() never meets a nameless call.
-        raise TypeError("a tool_use block needs a string 'name' and 'id'")
+    check_start(content_block)  # before it is recorded: tool_calls() never meets a nameless call
+    name = content_block["name"]
+    call_id = content_block["id"]
     block = tr._acc.open_block(ev.index, content_block)
     block.wire_class = cls = _message_class(tr, name)
     state = legacy.tool_state(tr, name, cls)
