@@ -120,7 +120,7 @@ class Run:
         self.usage: list[tuple[int, int]] = []
         self.error: TranslatorError | None = None
         self.stopped: set[int] = set()  # block indices whose stop was accepted
-        self.starts: dict[Any, Any] = {}  # tool_use id -> the input on its accepted start
+        self.starts: dict[int, Any] = {}  # tool_use block index -> the input on its start
         self.finished = False
 
     def feed(self, event: Any) -> bool:
@@ -128,6 +128,7 @@ class Run:
         tr = self.tr
         before = tr.state
         trigger = trigger_of(event)
+        data = as_dict(event)
         try:
             out = tr.feed(event)
         except TranslatorError as err:
@@ -135,16 +136,16 @@ class Run:
             return False
         self.messages.extend(out)
         self.steps.append(Step(before, trigger, tr.state, None, len(out)))
-        data = as_dict(event)
         if data is not None and trigger == "content_block_stop":
             self.stopped.add(data["index"])
         if data is not None and trigger == "content_block_start":
-            self._started(data["content_block"])
+            self._started(data["index"], data["content_block"])
         if data is not None and trigger == "message_start":
-            content = data["message"].get("content") or []
-            self.stopped.update(range(len(content)))
-            for block in content:
-                self._started(block)
+            # Its complete blocks arrive whole, started and stopped (a malformed message_start
+            # applies none of them: then nothing is recorded here either).
+            for index, block in enumerate(data["message"].get("content") or []):
+                self.stopped.add(index)
+                self._started(index, block)
         usage = tr.usage()
         self.usage.append((usage.prompt_tokens, usage.completion_tokens))
         return True
@@ -177,9 +178,9 @@ class Run:
                 return False
         return self.finish() if finish else True
 
-    def _started(self, block: dict[str, Any]) -> None:
+    def _started(self, index: int, block: dict[str, Any]) -> None:
         if block.get("type") == "tool_use":
-            self.starts[block.get("id")] = block.get("input")
+            self.starts[index] = block.get("input")
 
     def _failed(self, before: str, trigger: str | None, err: TranslatorError) -> None:
         self.messages.extend(err.messages)
@@ -334,24 +335,26 @@ def _check_contents(run: Run, by_otid: dict[str, list[Any]], approval: frozenset
     tr = run.tr
     snap = tr.snapshot()
     blocks = [] if snap is None else snap.model_dump(warnings=False)["content"]
-    emitting = [b for b in blocks if b.get("type") in MESSAGE_TYPE]
-    calls = {c.tool_call_id: c for c in tr.tool_calls()}
+    emitting = [(i, b) for i, b in enumerate(blocks) if b.get("type") in MESSAGE_TYPE]
+    # By block index: ids are the API's to keep unique, not something to rely on here.
+    calls = {c.index: c for c in tr.tool_calls()}
     expected = set()
-    for k, block in enumerate(emitting):
+    for k, (index, block) in enumerate(emitting):
         otid = otid_for(tr.message_id, k)
         expected.add(otid)
         chunks = by_otid.get(otid, [])
         kinds = {c.message_type for c in chunks}
         assert kinds <= set(MESSAGE_TYPE[block["type"]]), (block["type"], kinds)
-        _check_block(run, block, chunks, calls, approval)
+        _check_block(run, index, block, chunks, calls, approval)
     assert set(by_otid) <= expected, "a chunk carries an otid no block owns"
 
 
 def _check_block(
     run: Run,
+    index: int,
     block: dict[str, Any],
     chunks: list[Any],
-    calls: dict[str, Any],
+    calls: dict[int, Any],
     approval: frozenset[str],
 ) -> None:
     kind = block["type"]
@@ -379,7 +382,7 @@ def _check_block(
         assert chunks[0].hidden_reasoning == block.get("data")
         assert chunks[0].state == "redacted"
     else:
-        call = calls[block["id"]]
+        call = calls[index]
         assert chunks, "a tool call with no chunk"
         first, rest = chunks[0], chunks[1:]
         approve = block["name"] in approval
@@ -391,7 +394,7 @@ def _check_block(
         assert all(c.tool_calls == c.tool_call for c in chunks)
         assert all(c.tool_call.arguments for c in rest), "empty argument chunk"
         streamed = _tool_arguments(chunks)
-        prefilled = _start_input(run, block)
+        prefilled = run.starts.get(index)
         if prefilled:
             head = json.dumps(prefilled, ensure_ascii=False)
             assert streamed == head + (call.arguments if call.arguments != head else ""), (
@@ -403,11 +406,6 @@ def _check_block(
                 streamed,
                 call.arguments,
             )
-
-
-def _start_input(run: Run, block: dict[str, Any]) -> Any:
-    """The input a tool_use block carried on its start (its chunk 0 repeats it)."""
-    return run.starts.get(block["id"])
 
 
 def check_tool_calls(run: Run) -> None:

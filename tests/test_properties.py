@@ -452,9 +452,40 @@ def test_regressions_fail_as_malformed(events: list[dict[str, Any]]) -> None:
     check_failed_is_sticky(run.tr)
 
 
+def _prefilled(*content: Any) -> list[dict[str, Any]]:
+    return [{**_START, "message": {**_START["message"], "content": list(content)}}]
+
+
+# Found by the thorough profile.
+EDGE_CASES: dict[str, list[dict[str, Any]]] = {
+    # A complete tool_use inside message_start, then a malformed block: the call used to be
+    # recorded, valid, although its message_start failed ("valid but never stopped"). Now a
+    # malformed message_start applies none of its blocks.
+    "a complete call, then a malformed block, in message_start": _prefilled(
+        {"type": "tool_use", "id": "toolu_1", "name": "roll", "input": {}}, None
+    ),
+    # Two calls with one id (the API never does this): still two calls, told apart by index
+    # (the invariants' bookkeeping was keyed by id, not the translator's).
+    "two calls with one id": [
+        *_prefilled(
+            {"type": "tool_use", "id": "toolu_0", "name": "roll", "input": {"a": 0}},
+            {"type": "tool_use", "id": "toolu_0", "name": "roll", "input": {}},
+        ),
+        {"type": "message_stop"},
+    ],
+}
+
+
+@pytest.mark.parametrize("events", list(EDGE_CASES.values()), ids=list(EDGE_CASES))
+def test_edge_cases_hold_the_invariants(events: list[dict[str, Any]]) -> None:
+    run = Run()
+    run.feed_all(events)
+    check_run(run)
+
+
 @settings(max_examples=budget(300))
 @given(events=fuzz_events())
-@_examples(REGRESSIONS.values())
+@_examples([*REGRESSIONS.values(), *EDGE_CASES.values()])
 def test_junk_parses_or_raises_a_translator_error(events: list[Any]) -> None:
     """h11's fuzz property: any input either translates or raises the library's own error."""
     run = Run()
