@@ -227,32 +227,63 @@ def test_readme_prose_is_free_but_its_block_is_not(tmp_path: Path) -> None:
     readme = copy / "README.md"
     original = readme.read_text(encoding="utf-8")
     readme.write_text(original.replace("## State by state", "## States, one by one"), "utf-8")
-    assert _diagram.check(copy) == []
+    assert _diagram.check(copy, [readme]) == []
     readme.write_text(original.replace("message --> done", "message --> idle"), "utf-8")
-    assert _diagram.check(copy) == ["README.md"]
+    assert _diagram.check(copy, [readme]) == [str(readme)]
+    assert _diagram.check(copy) == []  # a README is checked only when named
 
 
 def test_write_restores_every_file_and_keeps_the_prose(tmp_path: Path) -> None:
     copy = _copy(tmp_path)
-    for name in _diagram.FILES:
-        path = copy / name
+    readme = copy / "README.md"
+    for path in [*(copy / name for name in _diagram.FILES), readme]:
         path.write_text(path.read_text(encoding="utf-8").replace("idle", "IDLE"), "utf-8")
-    written = _diagram.write(copy)
-    assert sorted(path.name for path in written) == sorted(_diagram.FILES)
+    written = _diagram.write(copy, [readme])
+    assert sorted(path.name for path in written) == sorted([*_diagram.FILES, "README.md"])
     for name in _diagram.FORMATS.values():
         assert (copy / name).read_bytes() == (STATES_DIR / name).read_bytes()
-    assert _diagram.check(copy) == []
+    assert _diagram.check(copy, [readme]) == []
     # The prose around the README's block is the copy's own, kept as it was.
-    assert "### `IDLE`" in (copy / "README.md").read_text(encoding="utf-8")
+    assert "### `IDLE`" in readme.read_text(encoding="utf-8")
 
 
 def test_write_into_an_empty_directory_passes_check(tmp_path: Path) -> None:
     target = tmp_path / "fresh"
     _diagram.write(target)
     assert _diagram.check(target) == []
-    first = (target / "README.md").read_bytes()
+    assert sorted(path.name for path in target.iterdir()) == sorted(_diagram.FILES)
+    first = {name: (target / name).read_bytes() for name in _diagram.FILES}
     _diagram.write(target)
-    assert (target / "README.md").read_bytes() == first
+    assert {name: (target / name).read_bytes() for name in _diagram.FILES} == first
+
+
+def test_write_leaves_another_readme_in_the_directory_alone(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`--write DIR` into a folder that has a README of its own: the README is not ours."""
+    readme = tmp_path / "README.md"
+    readme.write_text("# My project\n\nNothing about state machines here.\n", "utf-8")
+    before = readme.read_bytes()
+    assert main(["diagram", "--write", str(tmp_path)]) == 0
+    assert readme.read_bytes() == before
+    assert "README" not in capsys.readouterr().out
+
+
+def test_a_readme_without_markers_is_refused_and_nothing_is_written(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    readme = tmp_path / "README.md"
+    readme.write_text("# Notes\n", "utf-8")
+    target = tmp_path / "states"
+    status = main(["diagram", "--write", str(target), "--readme", str(readme)])
+    err = capsys.readouterr().err
+    assert status == 2
+    assert err.count("\n") == 1
+    assert err.startswith(f"translator: {readme} has no generated-diagram markers")
+    assert readme.read_text(encoding="utf-8") == "# Notes\n"
+    assert not target.exists()
+    with pytest.raises(_diagram.MissingMarkersError, match="is not a file"):
+        _diagram.write(target, [tmp_path / "missing.md"])
 
 
 # --- run time agrees with transitions.json -----------------------------------------------------

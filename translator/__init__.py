@@ -1,8 +1,13 @@
 """Anthropic Messages stream events in, Letta agent messages out, through one explicit machine.
 
 The public API is this module's `__all__`; everything in underscored modules is private.
+Installed as the `anthropic-letta-translator` distribution; imported as `translator`.
 """
 
+from importlib.metadata import PackageNotFoundError
+from importlib.metadata import version as _version
+
+from . import _startup  # noqa: F401  (first: Ctrl-C while the command starts exits quietly)
 from ._accumulator import ToolCall
 from ._config import TranslatorConfig
 from ._errors import (
@@ -16,6 +21,7 @@ from ._errors import (
 from ._messages import (
     ApprovalRequestMessage,
     AssistantMessage,
+    ContentPart,
     HiddenReasoningMessage,
     LettaStopReason,
     LettaUsageStatistics,
@@ -28,15 +34,26 @@ from ._messages import (
     ToolCallDelta,
     ToolCallMessage,
 )
+from ._states import State
 from ._stop_reasons import STOP_REASONS
 from ._stream import atranslate, atranslate_sse, translate, translate_sse
 from ._translator import Translator
+
+#: The distribution's name on the package index (the import package is `translator`).
+_DISTRIBUTION = "anthropic-letta-translator"
+
+try:
+    #: The installed version, read from the distribution's metadata (pyproject.toml is the source).
+    __version__ = _version(_DISTRIBUTION)
+except PackageNotFoundError:  # imported from a checkout that was never installed
+    __version__ = "0+unknown"
 
 __all__ = [
     "STOP_REASONS",
     # Letta wire messages and content parts
     "ApprovalRequestMessage",
     "AssistantMessage",
+    "ContentPart",
     "HiddenReasoningMessage",
     "LettaStopReason",
     "LettaUsageStatistics",
@@ -46,6 +63,7 @@ __all__ = [
     "ReasoningContent",
     "ReasoningMessage",
     "RedactedReasoningContent",
+    "State",
     "StopReasonType",
     "StreamProtocolError",
     "TextContent",
@@ -71,4 +89,4 @@ for _name in __all__:
     _obj = globals()[_name]
     if isinstance(_obj, type):
         _obj.__module__ = "translator"
-del _name, _obj
+del _name, _obj, _version

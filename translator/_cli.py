@@ -4,7 +4,8 @@ the state diagram.
 Bad input never shows a traceback: one line on stderr names the problem. The exit status says
 whose it was: 2 for the command (a missing file, no API key, a bad option), 1 for the stream (it
 failed, was malformed or was cut; the messages and summary up to the fault are still printed),
-130 when interrupted (the stream then ends `cancelled`, as a cancelled agent step does).
+130 when interrupted (the stream then ends `cancelled`, as a cancelled agent step does; an
+interrupt while the program is still starting says so in one line, see `_startup`).
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from typing import IO, Any
 
 import anthropic
 
+from . import __version__, _startup
 from ._config import TranslatorConfig
 from ._errors import MalformedEventError, TranslatorError, TruncatedStreamError, UpstreamError
 from ._messages import Message
@@ -43,6 +45,10 @@ _COLOURS = {
     "summary": "\033[2m",
 }
 _RESET = "\033[0m"
+# The readable view shows the last three digits of each message's otid after its type.
+_OTID_LEGEND = (
+    "…NNN after a message type: the end of its otid; chunks with the same one are one message"
+)
 
 
 class CliError(Exception):
@@ -183,7 +189,7 @@ class _View:
             else:
                 self._print(message.message_type, _line(message))
 
-    def summary(self, tr: Translator) -> None:
+    def summary(self, tr: Translator, failure: TranslatorError | None = None) -> None:
         """Where the stream ended, what it cost, which tool calls it made (not with --jsonl)."""
         if self.jsonl:
             return
@@ -197,9 +203,10 @@ class _View:
             )
             if count is not None
         ]
+        anthropic_reason = f" (anthropic: {tr.stop_reason})" if tr.stop_reason else ""
         lines = [
-            f"model {tr.model}: {tr.events_seen} events, ended {tr.state}; "
-            f"stop reason {tr.letta_stop_reason} (anthropic: {tr.stop_reason})",
+            f"{_what_arrived(tr, failure)}, ended {tr.state}; "
+            f"stop reason {tr.letta_stop_reason}{anthropic_reason}",
             f"usage: prompt {usage.prompt_tokens} tokens"
             + (f" ({', '.join(cache)})" if cache else "")
             + f", completion {usage.completion_tokens}",
@@ -208,6 +215,7 @@ class _View:
         for call in calls:
             validity = "valid" if call.valid else "INVALID, never run it"
             lines.append(f"  {call.name} ({call.tool_call_id}) {validity}: {call.arguments}")
+        lines.append(_OTID_LEGEND)
         print("---", file=self.out)
         for line in lines:
             self._print("summary", line)
@@ -216,6 +224,33 @@ class _View:
         if self.colour:
             text = f"{_COLOURS.get(kind, '')}{text}{_RESET}"
         print(text, file=self.out, flush=True)
+
+
+def _count_of(number: int, noun: str) -> str:
+    return f"no {noun}s" if number == 0 else f"{number} {noun}{'' if number == 1 else 's'}"
+
+
+def _request_failed(failure: TranslatorError | None) -> int | None:
+    """The HTTP status of a request the API refused before any stream began, else None.
+
+    The client raises the same `APIStatusError` for an `error` event inside a stream (the
+    response's own status, 200) and for an error response (4xx, 5xx); only the latter means
+    no stream was ever read, and the translator's one event was the error standing for it."""
+    cause = failure.__cause__ if failure is not None else None
+    if isinstance(cause, anthropic.APIStatusError) and cause.status_code != 200:
+        return cause.status_code
+    return None
+
+
+def _what_arrived(tr: Translator, failure: TranslatorError | None) -> str:
+    """The head of the summary: which model answered and how many events came."""
+    status = _request_failed(failure)
+    if status is not None and tr.model is None:
+        return f"no stream: the request failed with HTTP {status}"
+    events = _count_of(tr.events_seen, "event")
+    if tr.model is None:
+        return f"no message: {events} and no message_start"
+    return f"model {tr.model}: {events}"
 
 
 def _line(message: Message) -> str:
@@ -271,7 +306,7 @@ def _run(
         for message in messages:
             view.show([message])
     except TranslatorError as err:
-        view.summary(tr)
+        view.summary(tr, err)
         _problem(_describe(err, tr, where))
         return 1
     except KeyboardInterrupt:
@@ -341,7 +376,11 @@ def _diagram(args: argparse.Namespace, out: IO[str]) -> int:
 
     if args.write is not None:
         readmes = [Path(name) for name in args.readme or ()]
-        for path in _diagram.write(Path(args.write), readmes):
+        try:
+            written = _diagram.write(Path(args.write), readmes)
+        except _diagram.MissingMarkersError as exc:
+            raise CliError(str(exc)) from None
+        for path in written:
             print(f"wrote {path}", file=out)
         return 0
     if args.check is not None:
@@ -382,6 +421,11 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="translator",
         description="Translate Anthropic Messages streams into Letta agent messages.",
+    )
+    parser.add_argument(
+        "--version",
+        action="version",
+        version=f"%(prog)s {__version__} (anthropic-letta-translator)",
     )
     commands = parser.add_subparsers(dest="command", required=True)
 
@@ -430,13 +474,16 @@ def build_parser() -> argparse.ArgumentParser:
         "--readme",
         action="append",
         metavar="FILE",
-        help="another README whose mermaid block --write refreshes and --check verifies",
+        help="a README whose generated mermaid block (between its markers) --write refreshes "
+        "and --check verifies (repeatable); nothing else is touched",
     )
     diagram.set_defaults(handler=_diagram)
     return parser
 
 
 def main(argv: Sequence[str] | None = None, out: IO[str] | None = None) -> int:
+    """Run the command line (`argv` defaults to `sys.argv[1:]`); return the exit status."""
+    _startup.started()  # from here on, Ctrl-C is the commands' to handle
     args = build_parser().parse_args(argv)
     stream = out if out is not None else sys.stdout
     try:

@@ -9,9 +9,11 @@ read-back. Guards and handlers are named by their qualified function names, and 
 without a stable name is refused rather than printed as a memory address, so every run yields
 the same bytes.
 
-`states/README.md` carries the mermaid text between two markers so that GitHub renders it:
-`write` refreshes that block in place (the prose around it is written by hand), and `check`
-reports the README when its block differs from a fresh export.
+A README carries the mermaid text between two markers so that GitHub renders it (`states/README.md`
+and the project's own, both named on the command line by `make states`): `write` refreshes the
+block between the markers of each README it is given and touches nothing else (the prose around
+it is written by hand; a README without the markers is refused, never appended to), and `check`
+reports a README whose block differs from a fresh export.
 """
 
 from __future__ import annotations
@@ -28,15 +30,24 @@ from transitions.extensions.diagrams import GraphMachine
 from . import _machine
 from ._states import SELF_TRIGGERS
 
-__all__ = ["FILES", "FORMATS", "Edge", "Spec", "check", "export", "read", "write"]
+__all__ = [
+    "FILES",
+    "FORMATS",
+    "Edge",
+    "MissingMarkersError",
+    "Spec",
+    "check",
+    "export",
+    "read",
+    "write",
+]
 
 FORMATS: dict[str, str] = {
     "mermaid": "translator.mmd",
     "dot": "translator.dot",
     "json": "transitions.json",
 }
-FILES = (*FORMATS.values(), "README.md")
-README = "README.md"
+FILES = tuple(FORMATS.values())
 
 TITLE = "translator"
 _NOTE = "Generated from translator._machine.MACHINE; do not edit, run `make states`."
@@ -243,32 +254,40 @@ def _readme_block() -> str:
     return f"{_BEGIN}\n```mermaid\n{export('mermaid')}```\n{_END}"
 
 
-def _refresh_readme(text: str | None) -> str:
-    """The README with its block replaced; a README without one gets it appended."""
-    block = _readme_block()
-    if text is None:
-        return f"# The translator's state machine\n\n{block}\n"
+class MissingMarkersError(ValueError):
+    """A README given to `write` has no place marked for the diagram: it is left as it was."""
+
+
+def _refresh_readme(path: Path) -> str:
+    """The README's text with the block between its markers replaced by a fresh export."""
+    if not path.is_file():
+        raise MissingMarkersError(f"{path} is not a file")
+    text = path.read_text(encoding="utf-8")
     if _BLOCK.search(text) is None:
-        return f"{text.rstrip()}\n\n{block}\n"
+        raise MissingMarkersError(
+            f"{path} has no generated-diagram markers; put the lines {_BEGIN!r} and {_END!r} "
+            "where the diagram belongs"
+        )
+    block = _readme_block()
     return _BLOCK.sub(lambda _match: block, text, count=1)
 
 
 def write(directory: Path, readmes: Sequence[Path] = ()) -> list[Path]:
-    """Write every export into `directory` and refresh the README's mermaid block, and the
-    block of each other README in `readmes` (the project's own shows the diagram too)."""
+    """Write every export into `directory`, and refresh the mermaid block of each README in
+    `readmes` between its markers (states/README.md and the project's own).
+
+    Nothing else in `directory` is touched. Every README is read and checked before anything
+    is written: one without markers raises `MissingMarkersError` and no file changes."""
+    texts = [(readme, _refresh_readme(readme)) for readme in readmes]
     directory.mkdir(parents=True, exist_ok=True)
     written: list[Path] = []
     for fmt, name in FORMATS.items():
         path = directory / name
         path.write_bytes(export(fmt).encode("utf-8"))
         written.append(path)
-    readme = directory / README
-    old = readme.read_text(encoding="utf-8") if readme.is_file() else None
-    readme.write_bytes(_refresh_readme(old).encode("utf-8"))
-    written.append(readme)
-    for other in readmes:
-        other.write_bytes(_refresh_readme(other.read_text(encoding="utf-8")).encode("utf-8"))
-        written.append(other)
+    for readme, text in texts:
+        readme.write_bytes(text.encode("utf-8"))
+        written.append(readme)
     return written
 
 
@@ -280,10 +299,6 @@ def check(directory: Path, readmes: Sequence[Path] = ()) -> list[str]:
         path = directory / name
         if not path.is_file() or path.read_bytes() != export(fmt).encode("utf-8"):
             stale.append(name)
-    readme = directory / README
-    match = _BLOCK.search(readme.read_text(encoding="utf-8")) if readme.is_file() else None
-    if match is None or match.group(0) != _readme_block():
-        stale.append(README)
     for other in readmes:
         found = _BLOCK.search(other.read_text(encoding="utf-8")) if other.is_file() else None
         if found is None or found.group(0) != _readme_block():

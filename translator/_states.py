@@ -37,6 +37,7 @@ lets the translator dispatch them through a dict lookup derived from the Machine
 from __future__ import annotations
 
 from collections.abc import Callable
+from enum import StrEnum
 from typing import TYPE_CHECKING, NamedTuple
 
 from .handlers import message, passthrough, redacted_thinking, text, thinking, tool_use
@@ -45,7 +46,7 @@ if TYPE_CHECKING:
     from ._events import Event
     from ._translator import Translator
 
-__all__ = ["GUARD_FAILURES", "SELF_TRIGGERS", "STATES", "TRANSITIONS", "Row"]
+__all__ = ["GUARD_FAILURES", "SELF_TRIGGERS", "STATES", "TRANSITIONS", "Row", "State"]
 
 IDLE = "idle"
 MESSAGE = "message"
@@ -58,6 +59,28 @@ DONE = "done"
 FAILED = "failed"
 
 STATES = (IDLE, MESSAGE, TEXT, TOOL_USE, THINKING, REDACTED_THINKING, PASSTHROUGH, DONE, FAILED)
+
+
+class State(StrEnum):
+    """The machine state a translator is in, as `Translator.state` reports it.
+
+    A `StrEnum`, so each member equals its plain name (`tr.state == "done"` holds) and prints as
+    it: compare with either. `DONE` follows `message_stop`; `FAILED` follows any fault or
+    `cancel()` and is sticky; the five block states say which kind of content block is open.
+    states/README.md explains each state, its guards and what it emits.
+    """
+
+    IDLE = IDLE
+    MESSAGE = MESSAGE
+    TEXT = TEXT
+    TOOL_USE = TOOL_USE
+    THINKING = THINKING
+    REDACTED_THINKING = REDACTED_THINKING
+    PASSTHROUGH = PASSTHROUGH
+    DONE = DONE
+    FAILED = FAILED
+
+
 BLOCK_STATES = (TEXT, TOOL_USE, THINKING, REDACTED_THINKING, PASSTHROUGH)
 OPEN_STATES = (IDLE, MESSAGE, *BLOCK_STATES)
 

@@ -44,7 +44,9 @@ def _translator(
     if translator is None:
         return Translator(config, span=span)
     if span is not None:
-        raise UsageError("pass the span to the Translator you give, not beside it")
+        misuse = UsageError("pass the span to the Translator you give, not beside it")
+        misuse.translator = translator
+        raise misuse
     return translator
 
 

@@ -41,7 +41,7 @@ from ._messages import (
     chunk,
     template,
 )
-from ._states import DONE, FAILED, GUARD_FAILURES, IDLE
+from ._states import DONE, FAILED, GUARD_FAILURES, IDLE, State
 from ._stop_reasons import letta_stop_reason
 from ._tracing import SpanRecorder
 from .handlers import legacy, thinking, tool_use
@@ -50,6 +50,9 @@ from .handlers._emit import check_start
 __all__ = ["Translator"]
 
 _DEFAULT_CONFIG = TranslatorConfig()
+
+# The public enum member of each state name (the machine itself runs on the plain names).
+_PUBLIC_STATE = {member.value: member for member in State}
 
 # What a malformed event dict or SDK object raises deep in a handler; mapped at the boundary.
 _READ_ERRORS = (KeyError, TypeError, ValueError, AttributeError, IndexError)
@@ -69,9 +72,13 @@ class _StrictCursor:
 class Translator:
     """Translate the events of one streamed Anthropic message into Letta messages.
 
-    Feed events in order with `feed()`; call `finish()` when the input ends. Both return the
-    messages that became known. Read the results with `snapshot()`, `tool_calls()`,
-    `reasoning_content()` and `usage()`, at any time, including after a failure.
+    Make one per model call (creating one costs about a microsecond) and give it a
+    `TranslatorConfig` (one config can serve every translator). Feed events in order with
+    `feed()`; call `finish()` when the input ends, or `cancel()` when the consumer stops reading.
+    Each returns the messages that became known, to send on as they are. Read the results with
+    `snapshot()`, `tool_calls()`, `reasoning_content()` and `usage()`, at any time, including
+    after a failure. `translate()` and its siblings drive one for you over a whole stream.
+    A translator is not thread-safe: feed it from one task at a time.
     """
 
     __slots__ = (
@@ -107,7 +114,7 @@ class Translator:
         self._events = 0
         self._logical = 0
         self._message_id: str | None = None
-        self._finished = False
+        self._finished = ""  # what ended the input: "finish()" or "cancel()"
         self._letta_stop: StopReasonType | None = None
         self._prefilled: list[dict[str, Any]] = []
         self._closing: list[Message] = []
@@ -119,13 +126,15 @@ class Translator:
     # --- reading ---------------------------------------------------------------------------
 
     @property
-    def state(self) -> str:
-        """The machine state: idle, message, text, tool_use, thinking, redacted_thinking,
-        passthrough, done or failed."""
-        return self._state
+    def state(self) -> State:
+        """Where the machine is: a `State` (a `StrEnum`, so `tr.state == "done"` works too).
+
+        `State.DONE` after `message_stop`; `State.FAILED` after any fault or `cancel()`."""
+        return _PUBLIC_STATE[self._state]
 
     @property
     def config(self) -> TranslatorConfig:
+        """The settings this translator was made with (the shared default when none given)."""
         return self._config
 
     @property
@@ -137,11 +146,13 @@ class Translator:
 
     @property
     def anthropic_message_id(self) -> str | None:
+        """Anthropic's id of the message (`msg_...`) from `message_start`; None before it."""
         message = self._acc.message
         return None if message is None else message.get("id")
 
     @property
     def model(self) -> str | None:
+        """The model that answered, from `message_start`; None before it (or if it never came)."""
         snap = self._acc.snapshot_dict()
         return None if snap is None else snap.get("model")
 
@@ -162,12 +173,18 @@ class Translator:
 
     @property
     def events_seen(self) -> int:
+        """How many events were fed (the one that failed included), not counting the SDK
+        helper's derived events, which are skipped. Error messages number events from 0."""
         return self._events
 
     @property
     def closing_messages(self) -> list[Message]:
-        """What `cancel()` emitted. A generator closed or cancelled mid-stream cannot yield, so
-        `translate()` cancels on the consumer's behalf and the stop reason and usage wait here."""
+        """What `cancel()` emitted: the `cancelled` stop reason and the usage, preceded by the
+        held-back reasoning chunk when a thinking block was open (a thinking delta is held until
+        the next one arrives, so that the block's signature rides on its last chunk).
+
+        A generator closed or cancelled mid-stream cannot yield, so `translate()` cancels on the
+        consumer's behalf and these messages wait here for the caller to send."""
         return list(self._closing)
 
     def snapshot(self) -> BetaMessage | None:
@@ -247,11 +264,15 @@ class Translator:
         index = self._events
         before = self._state
         if self._finished or before == FAILED:
-            raise UsageError(
-                "feed() after finish()" if self._finished else "feed() after the stream failed",
-                event_index=index,
-                state=before,
-            )
+            if before == FAILED and self._letta_stop == "cancelled":
+                detail = "feed() after cancel()"
+            elif self._finished:
+                detail = f"feed() after {self._finished}"
+            else:
+                detail = "feed() after the stream failed"
+            misuse = UsageError(detail, event_index=index, state=before)
+            misuse.translator = self
+            raise misuse
         ev: Event | None = None
         try:
             reader = _READERS.get(type(event))
@@ -292,7 +313,7 @@ class Translator:
         tool calls that never stopped stay invalid."""
         if self._finished:
             return []
-        self._finished = True
+        self._finished = "finish()"
         if self._state in (DONE, FAILED):
             return []
         err = TruncatedStreamError("the stream ended before message_stop")
@@ -305,7 +326,8 @@ class Translator:
         Ends the stream as `cancelled`: returns that stop reason and the usage, moves to the
         sticky `failed` state, and keeps everything accumulated readable. Tool calls that never
         stopped stay invalid. After `message_stop` or a failure there is nothing to cancel."""
-        self._finished = True
+        if not self._finished:
+            self._finished = "cancel()"
         if self._state in (DONE, FAILED):
             return []
         self._move("cancel")
@@ -319,9 +341,24 @@ class Translator:
         return list(out)
 
     def fail(self, err: TranslatorError) -> NoReturn:
-        """End the stream with a fault found outside the translator (an SSE event the decoder
-        could not read, an input the stream wrappers refuse) exactly as a fault of its own:
-        sticky `failed`, the error stop reason and usage on `err.messages`, then raise `err`."""
+        """End the stream with a fault found outside the translator, exactly as a fault of its
+        own, and raise `err`.
+
+        For code that reads the stream itself and finds it broken before an event reaches
+        `feed()`: an SSE decoder that cannot read a frame, a transport wrapper that refuses its
+        input (`translate_sse()` and the stream wrappers use it so). The translator moves to the
+        sticky `failed` state, emits its one `error` stop reason and the usage onto
+        `err.messages`, fills in `err.event_index` and `err.state` where unset, sets
+        `err.translator`, and raises `err`. After `finish()`, `cancel()` or a failure nothing is
+        emitted again: `err` is raised as it is.
+
+        ```python
+        try:
+            event = my_decoder.next_event()
+        except ValueError as exc:
+            translator.fail(MalformedEventError(f"unreadable frame: {exc}"))
+        ```
+        """
         if self._finished or self._state == FAILED:
             err.translator = self
             raise err
