@@ -147,7 +147,13 @@ def main() -> int:
         venv = work / "venv"
         run(sys.executable, "-m", "venv", venv)
         bin_dir = venv / "bin"
-        pip = [bin_dir / "python", "-m", "pip", "--disable-pip-version-check", "--quiet"]
+        pip: list[str | Path] = [
+            bin_dir / "python",
+            "-m",
+            "pip",
+            "--disable-pip-version-check",
+            "--quiet",
+        ]
         run(*pip, "install", wheel)
         outside = work / "elsewhere"
         outside.mkdir()
