@@ -45,6 +45,11 @@ StopReasonType = Literal[
     "requires_approval",
     "context_window_overflow_in_system_prompt",
 ]
+"""Letta's stop reasons, the values of `LettaStopReason.stop_reason`.
+
+The translator emits `end_turn`, `max_tokens_exceeded`, `requires_approval`, `error` and
+`cancelled` (see the README's stop-reason table); the others are Letta's, listed so that a
+message built from Letta's own output validates too."""
 
 
 class _Wire(BaseModel):
@@ -88,6 +93,13 @@ class LettaMessage(_Wire):
 
 
 class ReasoningMessage(LettaMessage):
+    """A chunk of the model's reasoning, to show as it streams.
+
+    `source="reasoner_model"` for Claude's native thinking (its block's `signature` rides on the
+    block's last chunk, to send back with the thinking on the next request);
+    `"non_reasoner_model"` for inner thoughts of the legacy modes. Chunks with the same `otid`
+    are one logical message: concatenate their `reasoning`."""
+
     message_type: Literal["reasoning_message"] = "reasoning_message"
     source: Literal["reasoner_model", "non_reasoner_model"] = "non_reasoner_model"
     reasoning: str
@@ -95,12 +107,17 @@ class ReasoningMessage(LettaMessage):
 
 
 class HiddenReasoningMessage(LettaMessage):
+    """Reasoning the client may not read: one per `redacted_thinking` block, `state="redacted"`,
+    with the encrypted payload in `hidden_reasoning` (to send back to the API unchanged)."""
+
     message_type: Literal["hidden_reasoning_message"] = "hidden_reasoning_message"
     state: Literal["redacted", "omitted"]
     hidden_reasoning: str | None = None
 
 
 class AssistantMessage(LettaMessage):
+    """A chunk of the text the user sees. Chunks with the same `otid` are one message."""
+
     message_type: Literal["assistant_message"] = "assistant_message"
     content: str
 
@@ -114,10 +131,17 @@ class _ToolCallChunk(LettaMessage):
 
 
 class ToolCallMessage(_ToolCallChunk):
+    """A chunk of a client tool call: the first carries the tool's name and call id, later ones
+    argument text. Run the call from `Translator.tool_calls()` once the stream has ended (only a
+    `valid` one), not from the chunks."""
+
     message_type: Literal["tool_call_message"] = "tool_call_message"
 
 
 class ApprovalRequestMessage(_ToolCallChunk):
+    """A tool call's chunk when the tool is in `requires_approval_tools`: shown to a person to
+    approve before it runs. Its `id` is the step's message id minus one, as in Letta."""
+
     message_type: Literal["approval_request_message"] = "approval_request_message"
 
 
@@ -145,12 +169,17 @@ class LettaUsageStatistics(_Wire):
 
 
 class TextContent(_Wire):
+    """A text block (or a legacy call's inner thoughts) in `Translator.reasoning_content()`."""
+
     type: Literal["text"] = "text"
     text: str
     signature: str | None = None
 
 
 class ReasoningContent(_Wire):
+    """A thinking block in `Translator.reasoning_content()`, with its own signature, to store
+    with the step and send back on the next request."""
+
     type: Literal["reasoning"] = "reasoning"
     is_native: bool
     reasoning: str
@@ -158,6 +187,8 @@ class ReasoningContent(_Wire):
 
 
 class RedactedReasoningContent(_Wire):
+    """A redacted-thinking block in `Translator.reasoning_content()`: its encrypted `data`."""
+
     type: Literal["redacted_reasoning"] = "redacted_reasoning"
     data: str
 
@@ -171,8 +202,14 @@ Message = (
     | LettaStopReason
     | LettaUsageStatistics
 )
+"""Any message the translator emits; tell them apart by `message_type`.
+
+Send each on with `message.model_dump_json()`; a stream ends with one `LettaStopReason`, then
+one `LettaUsageStatistics`."""
 
 ContentPart = TextContent | ReasoningContent | RedactedReasoningContent
+"""One part of `Translator.reasoning_content()`: a block's content as Letta stores it with the
+step, in block order; tell the kinds apart by `type`."""
 
 _M = TypeVar("_M", bound=BaseModel)
 

@@ -20,6 +20,10 @@ STOP_REASONS: dict[str, StopReasonType] = {
     "max_tokens": "max_tokens_exceeded",
     "model_context_window_exceeded": "max_tokens_exceeded",
 }
+"""Anthropic's `stop_reason` values and the Letta stop reason each becomes.
+
+An unknown or missing value counts as `end_turn`; a step whose call needs approval ends as
+`requires_approval`. Read it to map a raw `Translator.stop_reason` yourself."""
 
 
 def letta_stop_reason(raw: str | None, *, approval_requested: bool) -> StopReasonType:
