@@ -68,9 +68,8 @@ def _undocumented() -> list[str]:
         for member_name, member in obj.members.items():
             if member_name.startswith("_") or member.is_alias:
                 continue
-            if member.is_function or "property" in member.labels:
-                if not member.docstring:
-                    missing.append(f"{name}.{member_name}")
+            if (member.is_function or "property" in member.labels) and not member.docstring:
+                missing.append(f"{name}.{member_name}")
     return missing
 
 
