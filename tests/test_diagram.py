@@ -206,20 +206,14 @@ def test_check_names_a_missing_file(tmp_path: Path) -> None:
     assert _diagram.check(copy) == ["translator.dot"]
 
 
-def test_cli_check_exits_1_with_the_fix(tmp_path: Path) -> None:
+def test_cli_check_exits_1_with_the_fix(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     copy = _copy(tmp_path)
     with (copy / "translator.mmd").open("a", encoding="utf-8") as out:
         out.write("  idle --> done: shortcut\n")
-    result = subprocess.run(
-        [sys.executable, "-m", "translator", "diagram", "--check", str(copy)],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    assert result.returncode == 1
-    assert "translator.mmd" in result.stderr
-    assert "make states" in result.stderr
+    assert main(["diagram", "--check", str(copy)]) == 1
+    err = capsys.readouterr().err
+    assert "translator.mmd" in err
+    assert "make states" in err
 
 
 def test_readme_prose_is_free_but_its_block_is_not(tmp_path: Path) -> None:
