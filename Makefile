@@ -48,8 +48,8 @@ lint: $(STAMP)  ## ruff check and ruff format --check
 	$(BIN)/ruff check translator tests scripts docs
 	$(BIN)/ruff format --check translator tests scripts docs
 
-typecheck: $(STAMP)  ## mypy --strict over the package
-	$(BIN)/mypy translator scripts
+typecheck: $(STAMP)  ## mypy --strict over the package, scripts/ and the docs hook
+	$(BIN)/mypy translator scripts docs/hooks.py
 
 pytest: $(STAMP)  ## the test suite, in parallel (PYTEST_WORKERS=auto)
 	$(BIN)/python -m pytest -q -n $(PYTEST_WORKERS)

@@ -92,6 +92,18 @@ def test_which_processes_are_the_command(argv: list[str], command: bool) -> None
     assert launched_as_command(argv) is command
 
 
+def test_ctrl_c_before_the_stream_began_is_one_line(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def interrupted(source: str) -> None:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr("translator._cli._open_source", interrupted)
+    status, out, err = cli(["replay", str(THINKING)], capsys)
+    assert (status, out) == (130, "")
+    assert one_line(err) == "translator: interrupted"
+
+
 def test_imported_as_a_library_the_package_leaves_sigint_alone() -> None:
     assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
 

@@ -493,6 +493,7 @@ def main(argv: Sequence[str] | None = None, out: IO[str] | None = None) -> int:
         return 2
     except BrokenPipeError:  # e.g. piped into `head`
         return 0
-    except KeyboardInterrupt:
+    except KeyboardInterrupt:  # before any stream began (a stream's own is handled in _run)
+        _problem("interrupted")
         return 130
     return status
