@@ -55,7 +55,7 @@ pytest: $(STAMP)  ## the test suite, in parallel (PYTEST_WORKERS=auto)
 	$(BIN)/python -m pytest -q -n $(PYTEST_WORKERS)
 
 docs: $(STAMP)  ## the HTML reference and guide in site/, strict: a warning fails
-	$(BIN)/mkdocs build --strict --quiet
+	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict
 
 dist-check: $(STAMP)  ## build sdist and wheel, check them, install the wheel and run it elsewhere
 	$(BIN)/python scripts/check_dist.py
