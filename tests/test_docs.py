@@ -9,6 +9,7 @@ one. The README's Python snippets are what a new user copies first: each must pa
 
 from __future__ import annotations
 
+import json
 import re
 from pathlib import Path
 
@@ -18,7 +19,8 @@ from mypy import api as mypy_api
 
 import translator
 
-from .helpers import ROOT
+from .helpers import REAL, ROOT
+from .loopback import Loopback, Reply
 
 # Stand-ins for the user's own names the README's snippets use (their model, conversation,
 # tools, transport and ids); the README says that the snippets assume them.
@@ -118,3 +120,33 @@ def test_readme_snippets_pass_mypy_strict(tmp_path: Path) -> None:
 def test_type_aliases_and_the_state_enum_are_public(name: str) -> None:
     assert name in translator.__all__
     assert getattr(translator, name) is not None
+
+
+def _raw_sse_snippet() -> str:
+    [snippet] = [text for text in readme_snippets() if "translate_sse(" in text]
+    return snippet
+
+
+def _run_raw_sse_snippet(url: str) -> list[str]:
+    """The README's translate_sse example, run as written against `url`."""
+    sent: list[str] = []
+    namespace = {"url": url, "body": {}, "headers": {}, "send_to_client": sent.append}
+    exec(compile(_raw_sse_snippet(), "README.md (translate_sse)", "exec"), namespace)
+    return sent
+
+
+def test_the_raw_sse_snippet_translates_a_stream() -> None:
+    body = REAL / "fantasy__testanthropicthinking-claude-sonnet-4-thinking-streaming-r1.sse"
+    with Loopback([Reply(body.read_bytes())]) as server:
+        sent = _run_raw_sse_snippet(f"{server.url}/v1/messages")
+    kinds = [json.loads(line)["message_type"] for line in sent]
+    assert kinds[-2:] == ["stop_reason", "usage_statistics"]
+    assert "reasoning_message" in kinds
+
+
+def test_the_raw_sse_snippet_checks_the_status_first() -> None:
+    """A 529 is the API's JSON error, not a stream that ended early at event #0."""
+    reply = Reply.error(529, "overloaded_error", "Overloaded")
+    with Loopback([reply]) as server, pytest.raises(RuntimeError, match="HTTP 529") as info:
+        _run_raw_sse_snippet(f"{server.url}/v1/messages")
+    assert "overloaded_error" in str(info.value)
