@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import email.parser
 import os
+import shutil
 import subprocess
 import sys
 import tarfile
@@ -131,9 +132,23 @@ def check_sdist(sdist: Path, expected: set[str]) -> int:
     return len(files)
 
 
+def _leftovers() -> set[Path]:
+    """What setuptools' sdist step writes into the checkout (the egg-info, a build/ folder)."""
+    return {*ROOT.glob("*.egg-info"), *ROOT.glob("build")}
+
+
 def main() -> int:
     started = time.perf_counter()
     expected = package_files()
+    before = _leftovers()
+    try:
+        return _check(started, expected)
+    finally:  # leave the checkout as it was: a stray egg-info shadows the installed metadata
+        for path in _leftovers() - before:
+            shutil.rmtree(path, ignore_errors=True)
+
+
+def _check(started: float, expected: set[str]) -> int:
     with tempfile.TemporaryDirectory(prefix="translator-dist-") as tmp:
         work = Path(tmp)
         dist = work / "dist"
