@@ -30,7 +30,7 @@ from translator._ids import decrement_id, otid_for
 from translator._machine import MACHINE
 from translator._states import FAILED, STATES
 
-from .helpers import config, letta_adapter
+from .helpers import config, failure_stop, letta_adapter
 
 __all__ = ["Run", "Step", "check_failed_is_sticky", "check_run", "trigger_of"]
 
@@ -295,7 +295,9 @@ def check_messages(run: Run, approval: frozenset[str] = frozenset(), contents: b
         if ended.trigger == "cancel":
             assert stops[0].stop_reason == "cancelled"
         elif ended.after == FAILED:
-            assert stops[0].stop_reason == "error"  # (after message_stop it stays the real one)
+            # (after message_stop it stays the real one)
+            expected = failure_stop(run.error) if run.error is not None else "error"
+            assert stops[0].stop_reason == expected
     else:
         assert not stops, "a stop reason before the end"
         assert not usages, "a usage message before the end"

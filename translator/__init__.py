@@ -6,6 +6,7 @@ The public API is this module's `__all__`; everything in underscored modules is 
 from ._accumulator import ToolCall
 from ._config import TranslatorConfig
 from ._errors import (
+    EmptyResponseError,
     MalformedEventError,
     StreamProtocolError,
     TranslatorError,
@@ -17,6 +18,8 @@ from ._messages import (
     ApprovalRequestMessage,
     AssistantMessage,
     HiddenReasoningMessage,
+    LettaErrorMessage,
+    LettaPing,
     LettaStopReason,
     LettaUsageStatistics,
     Message,
@@ -28,16 +31,25 @@ from ._messages import (
     ToolCallDelta,
     ToolCallMessage,
 )
-from ._stop_reasons import STOP_REASONS
+from ._stop_reasons import STOP_REASONS, failure
 from ._stream import atranslate, atranslate_sse, translate, translate_sse
 from ._translator import Translator
+from ._wire import DONE_FRAME, RUN_ID_STANDIN, FrameEncoder, aletta_sse, error_frame, letta_sse
 
 __all__ = [
+    "DONE_FRAME",
+    "RUN_ID_STANDIN",
     "STOP_REASONS",
     # Letta wire messages and content parts
     "ApprovalRequestMessage",
     "AssistantMessage",
+    # errors
+    "EmptyResponseError",
+    # Letta's wire out
+    "FrameEncoder",
     "HiddenReasoningMessage",
+    "LettaErrorMessage",
+    "LettaPing",
     "LettaStopReason",
     "LettaUsageStatistics",
     # errors
@@ -60,8 +72,12 @@ __all__ = [
     "TruncatedStreamError",
     "UpstreamError",
     "UsageError",
+    "aletta_sse",
     "atranslate",
     "atranslate_sse",
+    "error_frame",
+    "failure",
+    "letta_sse",
     "translate",
     "translate_sse",
 ]

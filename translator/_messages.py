@@ -17,7 +17,9 @@ __all__ = [
     "ApprovalRequestMessage",
     "AssistantMessage",
     "HiddenReasoningMessage",
+    "LettaErrorMessage",
     "LettaMessage",
+    "LettaPing",
     "LettaStopReason",
     "LettaUsageStatistics",
     "Message",
@@ -144,6 +146,25 @@ class LettaUsageStatistics(_Wire):
     context_tokens: int | None = None
 
 
+class LettaPing(LettaMessage):
+    """A keep-alive frame (Letta's `ping`): a forwarded Anthropic `ping`, so that a long pause
+    (thinking) does not trip a proxy's idle timeout. Emitted only with `forward_pings`."""
+
+    message_type: Literal["ping"] = "ping"
+
+
+class LettaErrorMessage(_Wire):
+    """The payload of Letta's `event: error` frame after a failed stream; letta-client requires
+    `run_id`. Never yielded by the translator: `letta_sse` writes it from the error."""
+
+    message_type: Literal["error_message"] = "error_message"
+    run_id: str
+    error_type: str
+    message: str
+    detail: str | None = None
+    seq_id: int | None = None
+
+
 class TextContent(_Wire):
     type: Literal["text"] = "text"
     text: str
@@ -170,6 +191,7 @@ Message = (
     | ApprovalRequestMessage
     | LettaStopReason
     | LettaUsageStatistics
+    | LettaPing
 )
 
 ContentPart = TextContent | ReasoningContent | RedactedReasoningContent
@@ -241,6 +263,7 @@ for _cls in (
     ApprovalRequestMessage,
     LettaStopReason,
     LettaUsageStatistics,
+    LettaPing,
 ):
     _FIELDS_SET[_cls] = frozenset(_cls.model_fields)
 del _cls
