@@ -109,6 +109,12 @@ def letta_adapter() -> TypeAdapter[Any]:
     return _LETTA
 
 
+def machine_config(**overrides: Any) -> TranslatorConfig:
+    """`config()` for tests of the machine's integrity, where a stream with no content block is
+    as valid as any: Letta's empty-response rule is tested on its own (tests/test_wire.py)."""
+    return config(**{"accept_empty_response": True, **overrides})
+
+
 # The stop reason each failure ends with, as Letta names it (the README's failure table): the
 # provider or the connection to it, or an unusable response; anything else is `error`.
 FAILURE_STOPS: tuple[tuple[type[Exception], str], ...] = (

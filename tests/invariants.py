@@ -30,7 +30,7 @@ from translator._ids import decrement_id, otid_for
 from translator._machine import MACHINE
 from translator._states import FAILED, STATES
 
-from .helpers import config, failure_stop, letta_adapter
+from .helpers import failure_stop, letta_adapter, machine_config
 
 __all__ = ["Run", "Step", "check_failed_is_sticky", "check_run", "trigger_of"]
 
@@ -113,7 +113,7 @@ class Run:
     """One translator fed event by event; everything observable is recorded."""
 
     def __init__(self, cfg: TranslatorConfig | None = None) -> None:
-        self.cfg = cfg if cfg is not None else config()
+        self.cfg = cfg if cfg is not None else machine_config()
         self.tr = Translator(self.cfg)
         self.messages: list[Any] = []
         self.steps: list[Step] = []
