@@ -125,59 +125,65 @@ _KEYS = {cls: itemgetter(*_fixed_fields(cls, names)) for cls, names in _VARIABLE
 class FrameEncoder:
     """Encodes messages into Letta SSE frames; keep one per stream (it caches per logical message).
 
-    A chunk's fixed fields (id, date, otid, run_id, ...) are looked up by value: two chunks share
-    a prefix only when all of them are equal and their `date` is the very same object (two equal
-    datetimes in different time zones serialise differently). Anything else, and any message
-    type without a hot path, goes through pydantic's own serializer.
+    A chunk's fixed fields (id, date, otid, run_id, ...) are compared by value with the previous
+    chunk's, then looked up in a small cache: two chunks share a prefix only when all of them are
+    equal and their `date` is the very same object (two equal datetimes in different time zones
+    serialise differently). Anything else, and any message type without a hot path, goes through
+    pydantic's own serializer.
     """
 
-    __slots__ = (
-        "_cache",
-        "_last_call_id",
-        "_last_call_tail",
-        "_last_date",
-        "_last_key",
-        "_last_prefix",
-    )
+    __slots__ = ("_cache", "frame")
 
     def __init__(self) -> None:
         self._cache: dict[Any, tuple[bytes, Any]] = {}
-        # The logical message of the previous chunk: the next one is most often the same.
-        self._last_key: Any = None
-        self._last_date: Any = None
-        self._last_prefix = b""
-        self._last_call_id: Any = None
-        self._last_call_tail = b""
+        #: The frame of one message, `data: <JSON>\\n\\n` (a closure: its state lives in cells,
+        #: which the hot path reads faster than attributes).
+        self.frame: Callable[[BaseModel], bytes] = self._frame_function()
 
     def __call__(self, message: BaseModel) -> bytes:
-        """The frame of one message (`frame`; call `frame` directly in a loop, it is faster)."""
+        """The frame of one message (call `frame` directly in a loop: one call less)."""
         return self.frame(message)
 
-    def frame(self, message: BaseModel) -> bytes:
-        """The frame of one message: `data: <JSON>\\n\\n`."""
-        cls = type(message)
-        getter = _KEYS.get(cls)
-        if getter is None:
-            return _generic(message)
-        d = message.__dict__
-        key = getter(d)
-        if key == self._last_key and d["date"] is self._last_date:
-            prefix = self._last_prefix
-        else:
-            prefix = self._prefix(message, key)
-        if cls is AssistantMessage:
-            text = d["content"]
-        elif cls is ReasoningMessage:
-            signature = d["signature"]
-            if signature is None:
-                tail = _NULL_SIGNATURE
+    def _frame_function(self) -> Callable[[BaseModel], bytes]:
+        prefix_of = self._prefix
+        keys = _KEYS.get
+        escape = encode_basestring
+        # The logical message of the previous chunk: the next one is most often the same.
+        last_key: Any = None
+        last_date: Any = None
+        last_prefix = b""
+        last_call_id: Any = None
+        last_call_tail = b""
+
+        def frame(message: BaseModel) -> bytes:
+            nonlocal last_key, last_date, last_prefix, last_call_id, last_call_tail
+            cls = type(message)
+            getter = keys(cls)
+            if getter is None:
+                return _generic(message)
+            d = message.__dict__
+            key = getter(d)
+            if key == last_key and d["date"] is last_date:
+                prefix = last_prefix
             else:
-                tail = b',"signature":' + _string(signature) + _END
-            try:
-                return prefix + encode_basestring(d["reasoning"]).encode() + tail
-            except UnicodeEncodeError:
-                return prefix + _string(d["reasoning"]) + tail
-        else:
+                prefix = last_prefix = prefix_of(message, key)
+                last_key = key
+                last_date = d["date"]
+            if cls is AssistantMessage:
+                try:
+                    return prefix + escape(d["content"]).encode() + _END
+                except UnicodeEncodeError:
+                    return prefix + _string(d["content"]) + _END
+            if cls is ReasoningMessage:
+                signature = d["signature"]
+                if signature is None:
+                    tail = _NULL_SIGNATURE
+                else:
+                    tail = b',"signature":' + _string(signature) + _END
+                try:
+                    return prefix + escape(d["reasoning"]).encode() + tail
+                except UnicodeEncodeError:
+                    return prefix + _string(d["reasoning"]) + tail
             first = d["tool_call"]
             second = d["tool_calls"]
             one = None
@@ -186,22 +192,20 @@ class FrameEncoder:
                 arguments = delta["arguments"]
                 call_id = delta["tool_call_id"]
                 if delta["name"] is None and arguments is not None and call_id is not None:
-                    if call_id is not self._last_call_id:
-                        self._last_call_id = call_id
-                        self._last_call_tail = b',"tool_call_id":' + _string(call_id) + b"}"
-                    one = b'{"arguments":' + _string(arguments) + self._last_call_tail
+                    if call_id is not last_call_id:
+                        last_call_id = call_id
+                        last_call_tail = b',"tool_call_id":' + _string(call_id) + b"}"
+                    one = b'{"arguments":' + _string(arguments) + last_call_tail
             if one is None:
                 one = _delta(first)
             two = one if second is first else _delta(second)
             return prefix + one + b',"tool_calls":' + two + _END
-        try:
-            return prefix + encode_basestring(text).encode() + _END
-        except UnicodeEncodeError:
-            return prefix + _string(text) + _END
+
+        return frame
 
     def _prefix(self, message: BaseModel, key: Any) -> bytes:
         """The fixed fields' JSON, made once per logical message with pydantic (its `date`, its
-        everything), then looked up by value."""
+        everything), then found again by value."""
         cls = type(message)
         date = message.__dict__["date"]
         cache = self._cache
@@ -214,11 +218,6 @@ class FrameEncoder:
             if len(cache) >= _CACHE_LIMIT:
                 cache.clear()
             hit = cache[(cls, key)] = (prefix, date)
-        # The key's values are the class's own fields: two classes never share one (message_type
-        # is among them), so the last key alone identifies the last prefix.
-        self._last_key = key
-        self._last_date = date
-        self._last_prefix = hit[0]
         return hit[0]
 
 
