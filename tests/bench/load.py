@@ -10,9 +10,11 @@ Three processes on 127.0.0.1, so that none shares another's GIL:
 Every stream must bring every frame in order (checked against the translation of the same
 events). Reported: streams/s over the whole run, and the p50/p99 time from the upstream writing
 an event to the client receiving the frame it produced (the clocks are one: CLOCK_MONOTONIC).
-The upstream sends as fast as it can, so these are latencies of a saturated worker.
+By default the upstream sends as fast as it can, so the run measures throughput and these are
+latencies of a saturated worker (queueing); `--rate N` paces every stream at N events/s (a
+model's pace), for the latency of a worker that keeps up.
 
-    python -m tests.bench.load [--streams 500] [--quick]
+    python -m tests.bench.load [--streams 500] [--rate 30] [--quick]
 """
 
 from __future__ import annotations
@@ -45,6 +47,7 @@ import asyncio, json, sys, time
 
 BODY = open(sys.argv[1], "rb").read()
 GROUP = int(sys.argv[2])
+PAUSE = float(sys.argv[3])  # seconds between writes of one stream (0: as fast as it can)
 EVENTS = [p + b"\n\n" for p in BODY.split(b"\n\n")[:-1]]
 SENT = {}
 
@@ -75,7 +78,7 @@ async def handle(reader, writer):
             times.extend([now] * len(EVENTS[at:at + GROUP]))
             writer.write(b"%x\r\n%b\r\n" % (len(piece), piece))
             await writer.drain()
-            await asyncio.sleep(0)
+            await asyncio.sleep(PAUSE)
         writer.write(b"0\r\n\r\n")
         await writer.drain()
     except (ConnectionError, asyncio.IncompleteReadError):
@@ -179,14 +182,22 @@ def _wait_for(port: int, deadline: float) -> None:
             time.sleep(0.05)
 
 
-def run(streams: int = 500) -> dict[str, Any]:
+def run(streams: int = 500, rate: float = 0.0) -> dict[str, Any]:
+    """`rate`: events per second per stream the upstream keeps to (0: as fast as it can)."""
     events = typical()
     expected, sources = _expected(events)
     with tempfile.TemporaryDirectory() as tmp:
         body = Path(tmp) / "typical.sse"
         body.write_bytes(sse_body(events))
         upstream = subprocess.Popen(
-            [sys.executable, "-c", _UPSTREAM, str(body), str(GROUP)],
+            [
+                sys.executable,
+                "-c",
+                _UPSTREAM,
+                str(body),
+                str(GROUP),
+                str(GROUP / rate if rate else 0),
+            ],
             stdout=subprocess.PIPE,
             text=True,
         )
@@ -216,6 +227,7 @@ def run(streams: int = 500) -> dict[str, Any]:
     return {
         "benchmark": f"load: {streams} concurrent streams through the example endpoint",
         "streams": streams,
+        "upstream_events_per_s_per_stream": rate or "unpaced",
         "frames_per_stream": len(expected),
         "events_per_stream": len(events),
         "wall_s": wall,
@@ -230,9 +242,12 @@ def run(streams: int = 500) -> dict[str, Any]:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m tests.bench.load")
     parser.add_argument("--streams", type=int, default=500)
+    parser.add_argument(
+        "--rate", type=float, default=0.0, help="events/s per stream the upstream keeps to"
+    )
     parser.add_argument("--quick", action="store_true", help="50 streams: a smoke test")
     args = parser.parse_args(argv)
-    result = run(50 if args.quick else args.streams)
+    result = run(50 if args.quick else args.streams, args.rate)
     print(json.dumps(result, indent=2))
     print(
         f"{result['streams']} streams in {result['wall_s']:.2f} s: "
