@@ -18,10 +18,12 @@ Run it (needs `pip install starlette uvicorn`):
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import logging
 import os
 import uuid
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
 from typing import Any
 
 import anthropic
@@ -56,6 +58,55 @@ def anthropic_messages(letta_messages: list[dict[str, Any]]) -> list[dict[str, A
     return out
 
 
+async def coalesced(frames: AsyncIterator[bytes], limit: int = 256) -> AsyncIterator[bytes]:
+    """The frames that are ready together, joined into one write.
+
+    One chunk read from upstream usually completes several messages, and each write through the
+    ASGI server (a socket send, HTTP chunk framing) costs more than translating and encoding a
+    frame. A task reads `frames` into a list; each write takes all of it. At `limit` waiting
+    frames the task waits for the writer, so a slow client still holds the upstream back.
+    Cancelling this generator (the client left) cancels the task, which closes `frames` and with
+    it the upstream request.
+    """
+    pending: list[bytes] = []
+    ready = asyncio.Event()  # frames are waiting, or the source ended
+    room = asyncio.Event()  # the writer took what was waiting
+    ended = False
+
+    async def pump() -> None:
+        nonlocal ended
+        try:
+            async for frame in frames:
+                pending.append(frame)
+                ready.set()
+                if len(pending) >= limit:
+                    room.clear()
+                    await room.wait()
+        finally:
+            ended = True
+            ready.set()
+
+    task = asyncio.create_task(pump())
+    try:
+        while True:
+            if pending:
+                batch = b"".join(pending)
+                pending.clear()
+                room.set()
+                yield batch
+            elif ended:
+                break
+            else:
+                ready.clear()
+                await ready.wait()
+        await task  # re-raises what failed in the pump, if anything did
+    finally:
+        if not task.done():
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+
+
 def create_app(
     client: anthropic.AsyncAnthropic,
     *,
@@ -83,7 +134,7 @@ def create_app(
 
         frames = aletta_sse(atranslate(response, translator=translator), on_error=failed)
         return StreamingResponse(
-            frames,
+            coalesced(frames),
             media_type="text/event-stream",
             headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"},
         )
