@@ -107,6 +107,16 @@ def test_every_frame_of_generated_streams_parses_equal_to_model_dump_json(stream
         assert_encodes_like_pydantic(messages)
 
 
+def test_one_encoder_over_interleaved_streams_never_reuses_a_prefix_wrongly() -> None:
+    """Chunks of two calls (other ids, runs, clocks) alternating through one encoder: the
+    shortcut for the translator's own chunks (same otid object) must not cross streams."""
+    first = list(translate(ev.text_stream("a", "b", "c", "d"), config()))
+    second = list(translate(ev.text_stream("w", "x", "y", "z"), config(run_id="run-2")))
+    mixed = [m for pair in zip(first, second, strict=True) for m in pair]
+    assert_encodes_like_pydantic(mixed)
+    assert_encodes_like_pydantic(first + second + first)
+
+
 def test_the_encoder_handles_what_a_caller_builds_by_hand() -> None:
     """Escapes, non-ASCII, a lone surrogate, naive and offset dates, chunks whose fixed fields
     differ (a cached prefix must never be reused for them), deltas with any fields set."""

@@ -233,6 +233,12 @@ def chunk(cls: type[_M], values: dict[str, Any]) -> _M:
     return model
 
 
+def fields_set_of(cls: type[BaseModel]) -> frozenset[str]:
+    """The one fields-set object `chunk()` gives every `cls` it builds (the wire encoder tells
+    the translator's chunks by it)."""
+    return _FIELDS_SET[cls]
+
+
 _TOOL_DELTA_FIELDS = frozenset(ToolCallDelta.model_fields)
 
 

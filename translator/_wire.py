@@ -31,6 +31,7 @@ from ._messages import (
     ReasoningMessage,
     ToolCallDelta,
     ToolCallMessage,
+    fields_set_of,
 )
 from ._stop_reasons import failure
 
@@ -120,6 +121,11 @@ _VARIABLE: dict[type[BaseModel], tuple[str, ...]] = {
     ApprovalRequestMessage: ("tool_call", "tool_calls"),
 }
 _KEYS = {cls: itemgetter(*_fixed_fields(cls, names)) for cls, names in _VARIABLE.items()}
+# `chunk()` gives every message it builds its class's one shared fields-set object, and the
+# translator builds all chunks of a logical message from one template, whose otid is a string
+# made for that logical message alone: for such chunks, the same otid object means the same
+# fixed fields, and the full comparison can be skipped.
+_BUILT: dict[type[BaseModel], object] = {cls: fields_set_of(cls) for cls in _VARIABLE}
 
 
 class FrameEncoder:
@@ -147,28 +153,40 @@ class FrameEncoder:
     def _frame_function(self) -> Callable[[BaseModel], bytes]:
         prefix_of = self._prefix
         keys = _KEYS.get
+        built = _BUILT.get
         escape = encode_basestring
         # The logical message of the previous chunk: the next one is most often the same.
         last_key: Any = None
         last_date: Any = None
+        last_otid: Any = None  # set only from a chunk the translator built (see _BUILT)
         last_prefix = b""
         last_call_id: Any = None
         last_call_tail = b""
 
         def frame(message: BaseModel) -> bytes:
-            nonlocal last_key, last_date, last_prefix, last_call_id, last_call_tail
+            nonlocal last_key, last_date, last_otid, last_prefix, last_call_id, last_call_tail
             cls = type(message)
             getter = keys(cls)
             if getter is None:
                 return _generic(message)
             d = message.__dict__
-            key = getter(d)
-            if key == last_key and d["date"] is last_date:
-                prefix = last_prefix
+            otid = d["otid"]
+            if (
+                otid is last_otid
+                and d["date"] is last_date
+                and message.__pydantic_fields_set__ is built(cls)
+            ):
+                prefix = last_prefix  # the translator's next chunk of the same logical message
             else:
-                prefix = last_prefix = prefix_of(message, key)
-                last_key = key
-                last_date = d["date"]
+                key = getter(d)
+                if key == last_key and d["date"] is last_date:
+                    prefix = last_prefix
+                else:
+                    prefix = last_prefix = prefix_of(message, key)
+                    last_key = key
+                    last_date = d["date"]
+                translated = otid is not None and message.__pydantic_fields_set__ is built(cls)
+                last_otid = otid if translated else None
             if cls is AssistantMessage:
                 try:
                     return prefix + escape(d["content"]).encode() + _END
