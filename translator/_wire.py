@@ -161,10 +161,11 @@ class FrameEncoder:
         last_otid: Any = None  # set only from a chunk the translator built (see _BUILT)
         last_prefix = b""
         last_call_id: Any = None
-        last_call_tail = b""
+        last_call_mid = last_call_end = b""
 
         def frame(message: BaseModel) -> bytes:
-            nonlocal last_key, last_date, last_otid, last_prefix, last_call_id, last_call_tail
+            nonlocal last_key, last_date, last_otid, last_prefix
+            nonlocal last_call_id, last_call_mid, last_call_end
             cls = type(message)
             getter = keys(cls)
             if getter is None:
@@ -204,20 +205,28 @@ class FrameEncoder:
                     return prefix + _string(d["reasoning"]) + tail
             first = d["tool_call"]
             second = d["tool_calls"]
-            one = None
-            if type(first) is ToolCallDelta:  # an argument chunk, the bulk: inlined
+            if second is first and type(first) is ToolCallDelta:  # the bulk: argument chunks
                 delta = first.__dict__
                 arguments = delta["arguments"]
                 call_id = delta["tool_call_id"]
                 if delta["name"] is None and arguments is not None and call_id is not None:
                     if call_id is not last_call_id:
                         last_call_id = call_id
-                        last_call_tail = b',"tool_call_id":' + _string(call_id) + b"}"
-                    one = b'{"arguments":' + _string(arguments) + last_call_tail
-            if one is None:
-                one = _delta(first)
+                        quoted = _string(call_id)
+                        last_call_mid = (
+                            b',"tool_call_id":' + quoted + b'},"tool_calls":{"arguments":'
+                        )
+                        last_call_end = b',"tool_call_id":' + quoted + b"}" + _END
+                    try:
+                        text = escape(arguments).encode()
+                    except UnicodeEncodeError:
+                        text = _string(arguments)
+                    return b"".join(
+                        (prefix, b'{"arguments":', text, last_call_mid, text, last_call_end)
+                    )
+            one = _delta(first)
             two = one if second is first else _delta(second)
-            return prefix + one + b',"tool_calls":' + two + _END
+            return b"".join((prefix, one, b',"tool_calls":', two, _END))
 
         return frame
 
