@@ -45,11 +45,11 @@ $(RUN_STAMP): pyproject.toml $(shell find translator -name '*.py' -o -name py.ty
 test: lint typecheck check-states docs dist-check pytest  ## everything CI runs
 
 lint: $(STAMP)  ## ruff check and ruff format --check
-	$(BIN)/ruff check translator tests scripts docs
-	$(BIN)/ruff format --check translator tests scripts docs
+	$(BIN)/ruff check translator tests scripts docs examples
+	$(BIN)/ruff format --check translator tests scripts docs examples
 
-typecheck: $(STAMP)  ## mypy --strict over the package, scripts/ and the docs hook
-	$(BIN)/mypy translator scripts docs/hooks.py
+typecheck: $(STAMP)  ## mypy --strict over the package, scripts/, examples/ and the docs hook
+	$(BIN)/mypy translator scripts docs/hooks.py examples
 
 pytest: $(STAMP)  ## the test suite, in parallel (PYTEST_WORKERS=auto)
 	$(BIN)/python -m pytest -q -n $(PYTEST_WORKERS)

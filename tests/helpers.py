@@ -10,7 +10,14 @@ from typing import Any
 from anthropic.lib.streaming._beta_messages import accumulate_event
 from pydantic import TypeAdapter
 
-from translator import Translator, TranslatorConfig
+from translator import (
+    EmptyResponseError,
+    StreamProtocolError,
+    Translator,
+    TranslatorConfig,
+    TruncatedStreamError,
+    UpstreamError,
+)
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = ROOT / "fixtures"
@@ -100,3 +107,25 @@ def letta_adapter() -> TypeAdapter[Any]:
 
         _LETTA = TypeAdapter(LettaStreamingResponse)
     return _LETTA
+
+
+def machine_config(**overrides: Any) -> TranslatorConfig:
+    """`config()` for tests of the machine's integrity, where a stream with no content block is
+    as valid as any: Letta's empty-response rule is tested on its own (tests/test_wire.py)."""
+    return config(**{"accept_empty_response": True, **overrides})
+
+
+# The stop reason each failure ends with, as Letta names it (the README's failure table): the
+# provider or the connection to it, or an unusable response; anything else is `error`.
+FAILURE_STOPS: tuple[tuple[type[Exception], str], ...] = (
+    (UpstreamError, "llm_api_error"),
+    (TruncatedStreamError, "llm_api_error"),
+    (EmptyResponseError, "invalid_llm_response"),
+    (StreamProtocolError, "invalid_llm_response"),
+)
+
+
+def failure_stop(err: BaseException | type[BaseException]) -> str:
+    """The stop reason a translator failing with `err` (an error or its class) emits."""
+    kind = err if isinstance(err, type) else type(err)
+    return next((stop for cls, stop in FAILURE_STOPS if issubclass(kind, cls)), "error")

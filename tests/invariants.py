@@ -30,7 +30,7 @@ from translator._ids import decrement_id, otid_for
 from translator._machine import MACHINE
 from translator._states import FAILED, STATES
 
-from .helpers import config, letta_adapter
+from .helpers import failure_stop, letta_adapter, machine_config
 
 __all__ = ["Run", "Step", "check_failed_is_sticky", "check_run", "trigger_of"]
 
@@ -113,7 +113,7 @@ class Run:
     """One translator fed event by event; everything observable is recorded."""
 
     def __init__(self, cfg: TranslatorConfig | None = None) -> None:
-        self.cfg = cfg if cfg is not None else config()
+        self.cfg = cfg if cfg is not None else machine_config()
         self.tr = Translator(self.cfg)
         self.messages: list[Any] = []
         self.steps: list[Step] = []
@@ -295,7 +295,9 @@ def check_messages(run: Run, approval: frozenset[str] = frozenset(), contents: b
         if ended.trigger == "cancel":
             assert stops[0].stop_reason == "cancelled"
         elif ended.after == FAILED:
-            assert stops[0].stop_reason == "error"  # (after message_stop it stays the real one)
+            # (after message_stop it stays the real one)
+            expected = failure_stop(run.error) if run.error is not None else "error"
+            assert stops[0].stop_reason == expected
     else:
         assert not stops, "a stop reason before the end"
         assert not usages, "a usage message before the end"

@@ -167,8 +167,8 @@ def test_a_malformed_sse_stream(capsys: pytest.CaptureFixture[str], tmp_path: Pa
     line = one_line(err)
     assert "MalformedEventError" in line
     assert "at event #4" in line
-    assert "stop_reason                     error" in out
-    assert "ended failed; stop reason error" in out
+    assert "stop_reason                     invalid_llm_response" in out
+    assert "ended failed; stop reason invalid_llm_response" in out
 
 
 def test_a_malformed_json_line(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
@@ -194,7 +194,7 @@ def test_an_upstream_error_in_the_recording(capsys: pytest.CaptureFixture[str]) 
     status, out, err = cli(["replay", str(OVERLOADED)], capsys)
     assert status == 1
     assert one_line(err) == "translator: the API reported overloaded_error: Overloaded (retryable)"
-    assert "stop reason error" in out
+    assert "stop reason llm_api_error" in out
 
 
 def test_a_truncated_recording_flags_the_unfinished_call(
@@ -290,7 +290,7 @@ def test_live_with_nothing_listening(capsys: pytest.CaptureFixture[str]) -> None
     assert status == 1
     assert one_line(err).startswith(f"translator: could not connect to http://127.0.0.1:{port}")
     assert "Connect" in err
-    assert "stop reason error" in out
+    assert "stop reason llm_api_error" in out
 
 
 @pytest.mark.usefixtures("api_key")

@@ -22,7 +22,7 @@ from translator import (
 from translator import Translator as T
 
 from . import events as ev
-from .helpers import config
+from .helpers import config, failure_stop
 
 
 def fed(events: list[dict[str, Any]]) -> tuple[T, list[Any]]:
@@ -43,7 +43,7 @@ def assert_failed_cleanly(tr: T, err: TranslatorError) -> None:
     """Sticky failure, one error stop reason then usage, accumulator still readable."""
     assert tr.state == "failed"
     assert [m.message_type for m in err.messages][-2:] == ["stop_reason", "usage_statistics"]
-    assert err.messages[-2] == LettaStopReason(stop_reason="error")
+    assert err.messages[-2] == LettaStopReason(stop_reason=failure_stop(err))
     assert err.translator is tr
     with pytest.raises(UsageError, match="after the stream failed"):
         tr.feed(ev.ping())
@@ -201,7 +201,7 @@ def test_truncated_stream_reports_an_error_never_a_normal_result() -> None:
         tr.finish()
     err = info.value
     assert err.state == "tool_use"
-    assert err.messages[-2] == LettaStopReason(stop_reason="error")
+    assert err.messages[-2] == LettaStopReason(stop_reason="llm_api_error")
     [call] = tr.tool_calls()
     assert call.valid is False  # complete JSON, but the block never stopped
     assert call.input is None
@@ -232,7 +232,7 @@ def test_translate_yields_the_error_stop_reason_then_raises() -> None:
         "stop_reason",
         "usage_statistics",
     ]
-    assert seen[1] == LettaStopReason(stop_reason="error")
+    assert seen[1] == LettaStopReason(stop_reason="llm_api_error")
 
 
 def test_atranslate_yields_the_same_and_raises_on_truncation() -> None:

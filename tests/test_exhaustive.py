@@ -34,7 +34,7 @@ from translator._events import normalise
 from translator._machine import MACHINE
 from translator._states import SELF_TRIGGERS, STATES
 
-from .helpers import config
+from .helpers import machine_config
 from .invariants import check_failed_is_sticky, check_readable, declared
 from .strategies import FITS
 
@@ -300,7 +300,7 @@ def _feed(tr: Translator, event: dict[str, Any]) -> TranslatorError | None:
 
 
 def drive(sit: Situation, strict: bool) -> Translator:
-    tr = Translator(config(strict_machine=strict))
+    tr = Translator(machine_config(strict_machine=strict))
     for event in sit.prefix:
         try:
             tr.feed(event)

@@ -30,7 +30,7 @@ from translator import (
 from translator._ids import otid_for
 from translator._sse import iter_sse
 
-from .helpers import config, invalid_fixtures, load_events, real_fixtures, sdk_accumulate
+from .helpers import invalid_fixtures, load_events, machine_config, real_fixtures, sdk_accumulate
 from .invariants import Run, check_failed_is_sticky, check_readable, check_run
 from .strategies import (
     APPROVAL_TOOL,
@@ -262,7 +262,7 @@ def logical(run: Run) -> list[tuple[Any, ...]]:
 def test_valid_streams_match_the_sdk(stream: Stream, approve: bool) -> None:
     approval = frozenset({APPROVAL_TOOL}) if approve else frozenset()
     count_example(*labels_of(stream))
-    run = Run(config(requires_approval_tools=approval))
+    run = Run(machine_config(requires_approval_tools=approval))
     assert run.feed_all(stream.events), run.error
     assert run.tr.state == "done"
     check_run(run, approval, monotone=True)
@@ -320,12 +320,12 @@ def test_integrity_of_every_run(events: list[dict[str, Any]], mode: str) -> None
     """In every mode, on valid and broken streams: the integrity invariants, and the strict
     machine's run is the derived dispatch's."""
     options = LEGACY_MODES.get(mode, {})
-    run = Run(config(**options))
+    run = Run(machine_config(**options))
     ok = run.feed_all(events)
     count_example(mode, "completed" if ok else type(run.error).__name__)
     check_run(run, contents=mode == "default")
     assert run.terminated
-    strict = Run(config(strict_machine=True, **options))
+    strict = Run(machine_config(strict_machine=True, **options))
     strict.feed_all(events)
     assert outcome(strict) == outcome(run)
 
@@ -501,16 +501,16 @@ def test_junk_parses_or_raises_a_translator_error(events: list[Any]) -> None:
 
 
 def _forms(events: list[Any], data: st.DataObject) -> dict[str, Run]:
-    runs = {"dict": Run(config()), "strict": Run(config(strict_machine=True))}
+    runs = {"dict": Run(machine_config()), "strict": Run(machine_config(strict_machine=True))}
     runs["dict"].feed_all(events)
     runs["strict"].feed_all(events)
     for name, beta in (("sdk", True), ("sdk (non-beta)", False)):
-        sdk = Run(config())
+        sdk = Run(machine_config())
         sdk.feed_all(sdk_events(events, beta=beta))
         runs[name] = sdk
     newline = data.draw(st.sampled_from(["\n", "\r\n"]), label="SSE line ending")
     chunks = data.draw(sse_chunks(sse_bytes(events, newline)), label="SSE chunks")
-    sse = Run(config())
+    sse = Run(machine_config())
     sse.feed_all(list(iter_sse(chunks)))
     runs["sse"] = sse
     return runs
@@ -545,7 +545,7 @@ def test_input_forms_and_strict_machine_agree_on_invalid_streams(
 @settings(max_examples=budget(150))
 @given(events=fuzz_events())
 def test_strict_machine_agrees_on_junk(events: list[Any]) -> None:
-    plain, strict = Run(config()), Run(config(strict_machine=True))
+    plain, strict = Run(machine_config()), Run(machine_config(strict_machine=True))
     plain.feed_all(events)
     strict.feed_all(events)
     count_example("completed" if plain.error is None else type(plain.error).__name__)
@@ -650,7 +650,7 @@ def test_legacy_modes_keep_their_promises(
     second = data.draw(render(spec), label="second cut")
     runs = []
     for stream in (first, second):
-        run = Run(config(requires_approval_tools=approval, **settings_))
+        run = Run(machine_config(requires_approval_tools=approval, **settings_))
         assert run.feed_all(stream.events), run.error
         check_run(run, approval, monotone=True, contents=False)
         groups = messages_by_block(run, stream)

@@ -173,7 +173,7 @@ def test_an_error_event_mid_stream_is_an_upstream_error(call: str, mode: str) ->
     assert isinstance(err.__cause__, anthropic.APIStatusError)
     assert err.translator is tr
     assert tr.state == "failed"
-    assert tr.letta_stop_reason == "error"
+    assert tr.letta_stop_reason == "llm_api_error"
     snapshot = tr.snapshot()
     assert snapshot is not None
     assert snapshot.content[0].text == "Here's counting from 1 to 3:\n\n1"  # type: ignore[union-attr]
@@ -197,7 +197,7 @@ def test_an_error_response_to_the_request_is_an_upstream_error_too(
     assert isinstance(err.__cause__, anthropic.APIStatusError)
     assert err.__cause__.status_code == status
     assert [m["message_type"] for m in got] == ["stop_reason", "usage_statistics"]
-    assert got[0] == LettaStopReason(stop_reason="error").model_dump()
+    assert got[0] == LettaStopReason(stop_reason="llm_api_error").model_dump()
 
 
 def status_error(status: int, body: object) -> anthropic.APIStatusError:
@@ -255,7 +255,7 @@ def test_a_connection_cut_mid_stream_is_truncation(framing: str, call: str, mode
     assert isinstance(err, TruncatedStreamError)
     cause = err.__cause__
     assert isinstance(cause, httpx2.TransportError | anthropic.APIConnectionError), repr(cause)
-    assert tr.letta_stop_reason == "error"
+    assert tr.letta_stop_reason == "llm_api_error"
     assert tr.events_seen == without_pings(events[:whole])
     [call_made] = tr.tool_calls()
     assert call_made.valid is False

@@ -27,7 +27,7 @@ from hypothesis.stateful import (
 
 from translator import TranslatorError, UpstreamError, UsageError
 
-from .helpers import config
+from .helpers import machine_config
 from .invariants import (
     Run,
     check_edges,
@@ -156,7 +156,7 @@ class TranslatorStateMachine(RuleBasedStateMachine):
     @initialize(strict=st.booleans(), approve=st.booleans(), fault_after=st.integers(0, 20))
     def configure(self, strict: bool, approve: bool, fault_after: int) -> None:
         self.approval = frozenset({APPROVAL_TOOL}) if approve else frozenset()
-        self.run = Run(config(strict_machine=strict, requires_approval_tools=self.approval))
+        self.run = Run(machine_config(strict_machine=strict, requires_approval_tools=self.approval))
         self.fault_after = fault_after
         count_example("strict" if strict else "derived")
 

@@ -30,7 +30,14 @@ from translator import (
 
 from . import events as ev
 from .bench import sse as bench
-from .helpers import config, edge_fixtures, invalid_fixtures, load_events, real_fixtures
+from .helpers import (
+    config,
+    edge_fixtures,
+    failure_stop,
+    invalid_fixtures,
+    load_events,
+    real_fixtures,
+)
 
 FIXTURES = [*real_fixtures(), *invalid_fixtures(), *edge_fixtures()]
 THINKING = next(p for p in FIXTURES if p.name.startswith("fantasy__testanthropicthinking"))
@@ -148,11 +155,11 @@ def test_a_memoryview_and_bytearray_body_are_bytes_too() -> None:
 
 def assert_failed_with_error_stop(tr: Translator, seen: list[Any], err: TranslatorError) -> None:
     assert tr.state == "failed"
-    assert tr.letta_stop_reason == "error"
+    assert tr.letta_stop_reason == failure_stop(err)
     assert err.translator is tr
     assert err.messages == []  # they were yielded before the raise
     assert [m.message_type for m in seen][-2:] == ["stop_reason", "usage_statistics"]
-    assert seen[-2] == LettaStopReason(stop_reason="error")
+    assert seen[-2] == LettaStopReason(stop_reason=failure_stop(err))
     assert sum(m.message_type == "stop_reason" for m in seen) == 1
 
 
@@ -200,7 +207,7 @@ def test_a_last_event_cut_mid_json_is_truncation_and_the_call_is_invalid() -> No
     seen: list[Any] = []
     with pytest.raises(TruncatedStreamError):
         seen.extend(translate_sse(pieces(data, random.Random(3)), translator=tr))
-    assert seen[-2] == LettaStopReason(stop_reason="error")
+    assert seen[-2] == LettaStopReason(stop_reason="llm_api_error")
     [call] = tr.tool_calls()
     assert call.valid is False
 
@@ -537,7 +544,7 @@ def test_atranslate_sse_lost_connection_is_truncation() -> None:
         assert info.value.__cause__ is exc
 
     arun(main())
-    assert tr.letta_stop_reason == "error"
+    assert tr.letta_stop_reason == "llm_api_error"
 
 
 # --- the benchmark module runs (its timings are not asserted) ----------------------------------

@@ -24,7 +24,7 @@ from translator import (
 )
 
 from . import events as ev
-from .helpers import REAL, config, load_events
+from .helpers import REAL, config, failure_stop, load_events
 
 THINKING = REAL / "fantasy__testanthropicthinking-claude-sonnet-4-thinking-streaming-r1.sse"
 CACHED = REAL / "dd-trace-py__completion-stream-cache-read.sse"
@@ -127,7 +127,7 @@ def test_each_failure_is_recorded_exactly_once(
     assert (exception.attributes or {})["exception.type"].endswith(error.__name__)
     assert span.status.status_code is StatusCode.ERROR
     assert names(span)[0] == "first_token"
-    assert dict(span.attributes or {})["translator.stop_reason"] == "error"
+    assert dict(span.attributes or {})["translator.stop_reason"] == failure_stop(error)
 
 
 def test_a_recorded_upstream_error_fixture(exporter: InMemorySpanExporter) -> None:

@@ -11,6 +11,7 @@ from . import _startup  # noqa: F401  (first: Ctrl-C while the command starts ex
 from ._accumulator import ToolCall
 from ._config import TranslatorConfig
 from ._errors import (
+    EmptyResponseError,
     MalformedEventError,
     StreamProtocolError,
     TranslatorError,
@@ -23,6 +24,8 @@ from ._messages import (
     AssistantMessage,
     ContentPart,
     HiddenReasoningMessage,
+    LettaErrorMessage,
+    LettaPing,
     LettaStopReason,
     LettaUsageStatistics,
     Message,
@@ -35,9 +38,10 @@ from ._messages import (
     ToolCallMessage,
 )
 from ._states import State
-from ._stop_reasons import STOP_REASONS
+from ._stop_reasons import STOP_REASONS, failure
 from ._stream import atranslate, atranslate_sse, translate, translate_sse
 from ._translator import Translator
+from ._wire import DONE_FRAME, RUN_ID_STANDIN, FrameEncoder, aletta_sse, error_frame, letta_sse
 
 #: The distribution's name on the package index (the import package is `translator`).
 _DISTRIBUTION = "anthropic-letta-translator"
@@ -49,12 +53,20 @@ except PackageNotFoundError:  # imported from a checkout that was never installe
     __version__ = "0+unknown"
 
 __all__ = [
+    "DONE_FRAME",
+    "RUN_ID_STANDIN",
     "STOP_REASONS",
     # Letta wire messages and content parts
     "ApprovalRequestMessage",
     "AssistantMessage",
     "ContentPart",
+    # errors
+    "EmptyResponseError",
+    # Letta's wire out
+    "FrameEncoder",
     "HiddenReasoningMessage",
+    "LettaErrorMessage",
+    "LettaPing",
     "LettaStopReason",
     "LettaUsageStatistics",
     # errors
@@ -78,8 +90,12 @@ __all__ = [
     "TruncatedStreamError",
     "UpstreamError",
     "UsageError",
+    "aletta_sse",
     "atranslate",
     "atranslate_sse",
+    "error_frame",
+    "failure",
+    "letta_sse",
     "translate",
     "translate_sse",
 ]

@@ -32,6 +32,10 @@ class TranslatorConfig:
     `id_factory`: makes the Letta message id (`message-<uuid4>`) shared by a call's chunks; all
     otids derive from it. `clock`: the `date` of each logical message. Inject both for
     deterministic output (golden files, tests).
+    `accept_empty_response`: a response with no content block at all ends as `end_turn` instead
+    of failing with `EmptyResponseError` (`invalid_llm_response`, Letta's rule).
+    `forward_pings`: each Anthropic `ping` event emits a `LettaPing`, so that a long thinking
+    pause reaches the client as keep-alive frames (`letta_sse` writes them as Letta's `ping`).
     `strict_machine`: a testing seam, off by default and not for production: each translator
     drives a real `transitions` Machine of its own instead of the dispatch derived from the
     shared one. Behaviour is identical (the test suite checks that on every fixture); it costs
@@ -54,6 +58,8 @@ class TranslatorConfig:
     id_factory: Callable[[], str] = new_message_id
     clock: Callable[[], datetime] = _utcnow
     strict_machine: bool = False
+    accept_empty_response: bool = False
+    forward_pings: bool = False
     inner_thoughts_kwarg: str | None = None
     assistant_message_tool: tuple[str, str] | None = None
     text_as: TextAs = "assistant"

@@ -14,6 +14,7 @@ if TYPE_CHECKING:
     from ._translator import Translator
 
 __all__ = [
+    "EmptyResponseError",
     "MalformedEventError",
     "StreamProtocolError",
     "TranslatorError",
@@ -100,6 +101,14 @@ class UpstreamError(TranslatorError):
         #: True when content messages were already emitted: a retry must discard them.
         self.content_emitted = content_emitted
         super().__init__(detail, event_index=event_index, state=state, event_type="error")
+
+
+class EmptyResponseError(TranslatorError):
+    """The model answered with no content block at all (message_start, then message_stop).
+
+    Letta's rule: an empty turn is a failed call (`invalid_llm_response`), not an end of turn.
+    `TranslatorConfig(accept_empty_response=True)` keeps it as an ordinary `end_turn`.
+    """
 
 
 class UsageError(TranslatorError):

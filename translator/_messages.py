@@ -17,7 +17,9 @@ __all__ = [
     "ApprovalRequestMessage",
     "AssistantMessage",
     "HiddenReasoningMessage",
+    "LettaErrorMessage",
     "LettaMessage",
+    "LettaPing",
     "LettaStopReason",
     "LettaUsageStatistics",
     "Message",
@@ -168,6 +170,25 @@ class LettaUsageStatistics(_Wire):
     context_tokens: int | None = None
 
 
+class LettaPing(LettaMessage):
+    """A keep-alive frame (Letta's `ping`): a forwarded Anthropic `ping`, so that a long pause
+    (thinking) does not trip a proxy's idle timeout. Emitted only with `forward_pings`."""
+
+    message_type: Literal["ping"] = "ping"
+
+
+class LettaErrorMessage(_Wire):
+    """The payload of Letta's `event: error` frame after a failed stream; letta-client requires
+    `run_id`. Never yielded by the translator: `letta_sse` writes it from the error."""
+
+    message_type: Literal["error_message"] = "error_message"
+    run_id: str
+    error_type: str
+    message: str
+    detail: str | None = None
+    seq_id: int | None = None
+
+
 class TextContent(_Wire):
     """A text block (or a legacy call's inner thoughts) in `Translator.reasoning_content()`."""
 
@@ -201,6 +222,7 @@ Message = (
     | ApprovalRequestMessage
     | LettaStopReason
     | LettaUsageStatistics
+    | LettaPing
 )
 """Any message the translator emits; tell them apart by `message_type`.
 
@@ -248,6 +270,12 @@ def chunk(cls: type[_M], values: dict[str, Any]) -> _M:
     return model
 
 
+def fields_set_of(cls: type[BaseModel]) -> frozenset[str]:
+    """The one fields-set object `chunk()` gives every `cls` it builds (the wire encoder tells
+    the translator's chunks by it)."""
+    return _FIELDS_SET[cls]
+
+
 _TOOL_DELTA_FIELDS = frozenset(ToolCallDelta.model_fields)
 
 
@@ -278,6 +306,7 @@ for _cls in (
     ApprovalRequestMessage,
     LettaStopReason,
     LettaUsageStatistics,
+    LettaPing,
 ):
     _FIELDS_SET[_cls] = frozenset(_cls.model_fields)
 del _cls

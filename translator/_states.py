@@ -197,7 +197,7 @@ class Row(NamedTuple):
 def _open_everywhere() -> list[Row]:
     rows: list[Row] = []
     for state in OPEN_STATES:
-        rows.append(Row("ping", state, None))
+        rows.append(Row("ping", state, None, (), message.ping))
         rows.append(Row("error", state, FAILED, (), message.error))
     return rows
 

@@ -21,11 +21,11 @@ costs no generator layer per event.
 from __future__ import annotations
 
 from collections.abc import AsyncGenerator, AsyncIterable, AsyncIterator, Generator, Iterable
-from contextlib import AsyncExitStack, ExitStack
+from contextlib import AsyncExitStack, ExitStack, aclosing
 from types import TracebackType
 from typing import Any
 
-from . import _sdk
+from . import _response, _sdk
 from ._config import TranslatorConfig
 from ._errors import TranslatorError, UsageError
 from ._messages import Message
@@ -63,9 +63,14 @@ def translate(
     stream=True)` returns (beta too), or the `client.messages.stream(...)` helper's manager,
     which is entered here and exited when translation ends. Pass `translator` to read its
     snapshot, tool calls, usage and `closing_messages` afterwards, or `span` (an OpenTelemetry
-    span) for the new translator to record the call on.
+    span) for the new translator to record the call on. The fastest input is the response of
+    `client.messages.with_streaming_response.create(..., stream=True)`: its raw bytes are read
+    with the translator's own SSE decoder (see `_response`).
     """
     tr = _translator(translator, config, span)
+    if _response.is_response(events):
+        yield from _response.translate_response(events, tr)
+        return
     guard = _Guard(tr)
     with ExitStack() as stack, guard:
         source = _sdk.open_sync(events, stack)
@@ -91,8 +96,14 @@ async def atranslate(
     """The async twin of `translate`: an async iterable of events, an `AsyncStream`, the
     `AsyncAnthropic` helper's manager, or the un-awaited `create(..., stream=True)` call itself
     (then a failed request is reported like a failed stream). Iterate it under
-    `contextlib.aclosing()` so that a consumer leaving early closes the stream at once."""
+    `contextlib.aclosing()` so that a consumer leaving early closes the stream at once. The
+    async `with_streaming_response.create(..., stream=True)` response is read as raw bytes."""
     tr = _translator(translator, config, span)
+    if _response.is_async_response(events):
+        async with aclosing(_response.translate_aresponse(events, tr)) as messages:
+            async for message in messages:
+                yield message
+        return
     guard = _Guard(tr)
     async with AsyncExitStack() as stack, guard:
         source = await _sdk.aopen(events, stack)

@@ -42,7 +42,7 @@ from ._messages import (
     template,
 )
 from ._states import DONE, FAILED, GUARD_FAILURES, IDLE, State
-from ._stop_reasons import letta_stop_reason
+from ._stop_reasons import failure_stop_reason, letta_stop_reason
 from ._tracing import SpanRecorder
 from .handlers import legacy, thinking, tool_use
 from .handlers._emit import check_start
@@ -509,7 +509,7 @@ class Translator:
         self._release_held()
         if self._trace is not None:
             self._trace.on_failure(err, f"{type(err).__name__}: {err}")
-        self._terminate("error")
+        self._terminate(failure_stop_reason(err))
         err.messages = self._out
         self._out = []
         err.translator = self

@@ -36,7 +36,7 @@ from translator import (
     TranslatorConfig,
 )
 
-from . import chart, sse
+from . import chart, sse, wire
 from .streams import as_sdk, big_tool_call, typical
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -344,6 +344,7 @@ def main(argv: list[str] | None = None) -> int:
     bench_creation(rows, args.quick)
     bench_interleaved(rows, args.quick)
     rows.extend(sse.run(quick=args.quick))
+    rows.extend(wire.run(quick=args.quick, tmp=RESULTS))
     print_table(rows)
     machine = (
         f"{platform.machine()}, {platform.python_implementation()} {platform.python_version()}"
@@ -396,9 +397,10 @@ def print_table(rows: list[Row]) -> None:
         print("  ".join(str(cell).ljust(width) for cell, width in zip(line, widths, strict=True)))
         if number == 0:
             print("  ".join("-" * width for width in widths))
-    extras = [r for r in rows if "events_per_s" in r or "mb_per_s" in r or "peak_mib" in r]
+    keys = ("events_per_s", "mb_per_s", "peak_mib", "us_per_event", "speedup")
+    extras = [r for r in rows if any(key in r for key in keys)]
     for r in extras:
-        for key in ("events_per_s", "mb_per_s", "peak_mib"):
+        for key in keys:
             if key in r:
                 print(f"{r['benchmark']}: {key} = {r[key]:,.1f}")
 

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from .._errors import UpstreamError
+from .._errors import EmptyResponseError, UpstreamError
+from .._messages import LettaPing, chunk, template
 
 if TYPE_CHECKING:
     from .._events import Event
@@ -50,8 +51,25 @@ def message_delta(tr: Translator, ev: Event) -> None:
 
 
 def message_stop(tr: Translator, ev: Event) -> None:
-    """The one normal end: the stop reason, then the usage."""
+    """The one normal end: the stop reason, then the usage. A response without a single content
+    block is Letta's empty response: a failure, unless the config accepts empty turns."""
+    if not tr._acc.blocks and not tr._config.accept_empty_response:
+        raise EmptyResponseError("the response ended without any content block")
     tr._terminate(None)
+
+
+def ping(tr: Translator, ev: Event) -> None:
+    """A keep-alive: forwarded as Letta's `ping` when the config asks for it."""
+    config = tr._config
+    if config.forward_pings:
+        fields = template(
+            LettaPing,
+            id=tr.message_id,
+            date=config.clock(),
+            run_id=config.run_id,
+            step_id=config.step_id,
+        )
+        tr._out.append(chunk(LettaPing, fields))
 
 
 def error(tr: Translator, ev: Event) -> None:

@@ -1,0 +1,85 @@
+"""The official client's raw streaming response, read through the translator's own SSE decoder.
+
+`client.messages.with_streaming_response.create(..., stream=True)` (and the beta twin) keeps
+everything the client is for (auth, retries, base URL, error responses as `APIStatusError`) but
+hands back the response body unparsed, so the SDK's per-event decoding (`SSEDecoder`,
+`json.loads`, `construct_type`: most of the cost of a stream) never runs. `translate` and
+`atranslate` pass such a response here; its bytes go through `translate_sse`'s loop, and the
+response is closed however translation ends.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncGenerator, AsyncIterator, Generator, Iterator
+from typing import Any
+
+from anthropic._response import (
+    APIResponse,
+    AsyncAPIResponse,
+    AsyncResponseContextManager,
+    ResponseContextManager,
+)
+
+from . import _stream
+from ._errors import UsageError
+from ._messages import Message
+from ._translator import Translator
+
+__all__ = ["is_async_response", "is_response", "translate_aresponse", "translate_response"]
+
+
+def is_response(source: object) -> bool:
+    """A sync streaming response: the context manager `with_streaming_response.create` returns,
+    or the `APIResponse` it yields."""
+    return isinstance(source, ResponseContextManager | APIResponse)
+
+
+def is_async_response(source: object) -> bool:
+    return isinstance(source, AsyncResponseContextManager | AsyncAPIResponse)
+
+
+def translate_response(source: Any, tr: Translator) -> Generator[Message, None, None]:
+    """`translate_sse` over the response's bytes. Entering the manager sends the request, so an
+    error response (`APIStatusError`) or a refused connection fails the stream like any other."""
+    return _stream._translate_sse(_chunks(source), tr)
+
+
+def translate_aresponse(source: Any, tr: Translator) -> AsyncGenerator[Message, None]:
+    return _stream._atranslate_sse(_achunks(source), tr)
+
+
+def _check(response: Any) -> None:
+    kind = response.headers.get("content-type", "")
+    if not kind.startswith("text/event-stream"):
+        raise UsageError(
+            f"the response is {kind or 'untyped'}, not an event stream: call create(..., "
+            "stream=True)"
+        )
+
+
+def _chunks(source: Any) -> Iterator[bytes]:
+    if isinstance(source, ResponseContextManager):
+        with source as response:
+            _check(response)
+            yield from response.iter_bytes()
+        return
+    try:
+        _check(source)
+        yield from source.iter_bytes()
+    finally:
+        source.close()
+
+
+async def _achunks(source: Any) -> AsyncIterator[bytes]:
+    if isinstance(source, AsyncResponseContextManager):
+        async with source as response:
+            _check(response)
+            async for chunk in response.iter_bytes():
+                yield chunk
+        return
+    try:
+        _check(source)
+        async for chunk in source.iter_bytes():
+            yield chunk
+    finally:
+        await source.close()
