@@ -44,10 +44,10 @@ __all__ = [
     "letta_sse",
 ]
 
-#: The last frame of every response.
 DONE_FRAME = b"data: [DONE]\n\n"
-#: The error frame's `run_id` when none is configured (letta-client requires one).
+"""The last frame of every response, success or failure: letta-client stops reading at it."""
 RUN_ID_STANDIN = "run-unknown"
+"""The error frame's `run_id` when none is configured (letta-client requires one)."""
 
 OnError = Callable[[TranslatorError], object]
 
