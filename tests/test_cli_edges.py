@@ -43,7 +43,10 @@ def test_a_refused_request_is_summarised_as_one(capsys: pytest.CaptureFixture[st
     assert status == 1
     assert one_line(err) == "translator: the API reported overloaded_error: Overloaded (retryable)"
     summary = out.split("---\n", 1)[1]
-    assert "no stream: the request failed with HTTP 529, ended failed; stop reason llm_api_error" in summary
+    assert (
+        "no stream: the request failed with HTTP 529, ended failed; stop reason llm_api_error"
+        in summary
+    )
     assert "None" not in summary
     assert "1 events" not in summary
 
@@ -53,7 +56,8 @@ def test_event_counts_read_as_english(capsys: pytest.CaptureFixture[str], tmp_pa
     one.write_text('event: ping\ndata: {"type": "ping"}\n\n', encoding="utf-8")
     status, out, _err = cli(["replay", str(one), "--colour", "never"], capsys)
     assert status == 1
-    assert "no message: 1 event and no message_start, ended failed; stop reason llm_api_error" in out
+    expected = "no message: 1 event and no message_start, ended failed; stop reason llm_api_error"
+    assert expected in out
     assert "(anthropic:" not in out  # no stop reason from Anthropic: nothing to show
 
 
