@@ -70,13 +70,11 @@ def fragments(text: str) -> st.SearchStrategy[list[str]]:
 
 
 def reference(text: str) -> dict[str, Any] | None:
-    """`json.loads`, with NaN/Infinity rejected and only objects accepted."""
-
-    def reject(name: str) -> Any:
-        raise ValueError(name)
-
+    """`json.loads(strict=False)` (raw control characters in strings, NaN and Infinity read as
+    values: the scanner takes such a call apart; its validity is decided at block stop), only
+    objects accepted."""
     try:
-        value = json.loads(text, parse_constant=reject)
+        value = json.loads(text, strict=False)
     except (ValueError, RecursionError):
         return None
     return value if isinstance(value, dict) else None
@@ -407,10 +405,10 @@ def test_status_and_trailing_whitespace() -> None:
         ('{"thinking":"\\x"}', 13),
         ('{"thinking":"\\u12G4"}', 17),
         ('{"a":"\\u12', None),
-        ('{"a":"\x01"}', 6),
         ('{"a":01}', 5),
-        ('{"a":NaN}', 5),
-        ('{"a":-Infinity}', 5),
+        ('{"a":Nan}', 7),
+        ('{"a":-Inf}', 9),
+        ('{"a":-I1}', 7),
         ('{"a":tru}', 8),
         ('{"a":[1,]}', 8),
         ('{"a":{"b" 1}}', 10),

@@ -31,12 +31,16 @@ Decisions:
 * Duplicate keys: every string-valued occurrence is extracted (and stripped, for ``strip`` keys),
   so the concatenated pieces are the occurrences joined, not ``json.loads``'s last one.
   ``finished`` describes the latest occurrence.
-* Validation: a text is accepted exactly when ``json.loads`` accepts it and returns a dict, except
-  that the non-JSON ``NaN``/``Infinity`` literals are rejected (and that ``json.loads``'s own
-  limits, on integer digits and nesting depth, do not apply). Trailing whitespace after the
-  object is allowed. A fault raises `JSONScanError` with its character offset; the pieces of the
-  failing fragment are lost and every later ``feed`` raises the same error. Truncated input just
-  leaves ``complete`` False.
+* Validation: a text is accepted exactly when ``json.loads(strict=False)`` accepts it and returns
+  a dict: raw control characters inside strings are read as themselves, and ``NaN``,
+  ``Infinity`` and ``-Infinity`` are read as values, so that a call the API sent with them is
+  still taken apart (its thoughts never leak into its arguments); that they are not JSON is for
+  `_arguments.parse_arguments` to say at block stop. ``json.loads``'s own limits, on integer
+  digits and nesting depth, do not apply. Trailing whitespace after the object is allowed. A
+  fault raises `JSONScanError` with its character offset, the pieces the failing fragment
+  completed before it (``pieces``) and its position in that fragment (``at``); every later
+  ``feed`` raises the same error, without pieces. Truncated input just leaves ``complete``
+  False.
 """
 
 from __future__ import annotations
@@ -50,7 +54,7 @@ __all__ = ["JSONScanError", "ObjectScanner", "Piece"]
 Piece = tuple[str | None, str]
 
 _WS_P = r"[ \t\n\r]*+"
-_STR_P = r'"(?:[^"\\\x00-\x1f]++|\\(?:["\\/bfnrt]|u[0-9a-fA-F]{4}))*+"'
+_STR_P = r'"(?:[^"\\]++|\\(?:["\\/bfnrt]|u[0-9a-fA-F]{4}))*+"'
 _NUM_P = r"-?(?:0|[1-9][0-9]*+)(?:\.[0-9]++)?+(?:[eE][-+]?+[0-9]++)?+"
 _SCALAR_P = "(?:" + _STR_P + "|" + _NUM_P + "|true|false|null)"
 # A member counts only when the delimiter after it is already here: a number at the end of the
@@ -60,7 +64,7 @@ _OBJ_END = "(?=" + _WS_P + "[,}])"
 _OBJ_MEMBER = _STR_P + _WS_P + ":" + _WS_P + _SCALAR_P + _OBJ_END
 
 _WS = re.compile(_WS_P)
-_RUN = re.compile(r'[^"\\\x00-\x1f]*+')
+_RUN = re.compile(r'[^"\\]*+')
 _HEX = re.compile(r"[0-9a-fA-F]*+")
 _NUM_CHARS = re.compile(r"[-+.eE0-9]*+")
 _NUMBER = re.compile(_NUM_P)
@@ -79,7 +83,10 @@ _SIMPLE_ESCAPES = {
     "r": "\r",
     "t": "\t",
 }
-_LITERAL_TAILS = {"t": "rue", "f": "alse", "n": "ull"}
+# NaN and Infinity are not JSON, but the API's fine-grained tool streaming can send them: the
+# scanner reads them as values so that the members around them are still taken apart; the
+# call's arguments are refused at block stop (`_arguments.parse_arguments`).
+_LITERAL_TAILS = {"t": "rue", "f": "alse", "n": "ull", "N": "aN", "I": "nfinity"}
 
 # States. Top level: the object whose members we extract or strip.
 _BEGIN, _FIRST, _KEY, _KEY_STR, _COLON, _VALUE, _X_STR, _AFTER, _DONE = range(9)
@@ -97,11 +104,16 @@ def _skip(pattern: re.Pattern[str], buf: str, pos: int) -> int:
 
 
 class JSONScanError(ValueError):
-    """The streamed text is not a JSON object; `offset` counts characters from the start."""
+    """The streamed text is not a JSON object; `offset` counts characters from the start.
+
+    When raised by `feed`, `pieces` are what the failing fragment completed before the fault
+    and `at` is the fault's position in that fragment, so a caller can still deliver them."""
 
     def __init__(self, detail: str, offset: int) -> None:
         self.detail = detail
         self.offset = offset
+        self.pieces: list[Piece] = []
+        self.at = 0
         super().__init__(f"{detail} at offset {offset}")
 
 
@@ -160,7 +172,7 @@ class ObjectScanner:
         before the decoded piece of the same stretch.
         """
         if self._error is not None:
-            raise self._error
+            raise JSONScanError(self._error.detail, self._error.offset)
         if not fragment:
             return []
         if (self._state == _X_STR or self._state == _V_STR) and not (self._esc or self._high):
@@ -182,7 +194,14 @@ class ObjectScanner:
                 pos = steps[self._state](self, fragment, pos)
         except JSONScanError as exc:
             self._error = exc
-            self._json.clear()
+            exc.at = max(0, min(end, exc.offset - self._offset))
+            self._cut(fragment, exc.at)
+            if self._state == _X_STR:
+                self._flush_text()
+            if self._json:
+                out.append((None, "".join(self._json)))
+                self._json.clear()
+            exc.pieces = out
             raise
         self._cut(fragment, end)
         if self._state == _X_STR:
@@ -432,6 +451,10 @@ class ObjectScanner:
         self._num.append(buf[pos:end])
         if end == len(buf):
             return end
+        if buf[end] == "I" and "".join(self._num) == "-":  # -Infinity (see _LITERAL_TAILS)
+            self._literal = "nfinity"
+            self._state = _V_LIT
+            return end + 1
         if not _NUMBER.fullmatch("".join(self._num)):
             raise JSONScanError("invalid number", self._num_at)
         return self._value_end(buf, end)
@@ -533,8 +556,6 @@ class ObjectScanner:
                     dec.append(self._high)
                     self._high = ""
                 return stop
-            if c != "\\":
-                raise self._fail(stop, "unescaped control character in a string")
             pos = self._escape(buf, stop, dec, self._offset)
 
     def _resume_escape(self, buf: str, pos: int, dec: list[str] | None) -> int:

@@ -41,6 +41,7 @@ from ._messages import (
     chunk,
     template,
 )
+from ._param import message_param
 from ._states import DONE, FAILED, GUARD_FAILURES, IDLE
 from ._stop_reasons import letta_stop_reason
 from ._tracing import SpanRecorder
@@ -183,6 +184,13 @@ class Translator:
             for block in self._acc.blocks
             if block.type == "tool_use"
         ]
+
+    def message_param(self) -> dict[str, Any]:
+        """The assistant turn to send back in the next request: `{"role": "assistant",
+        "content": [...]}`, a valid `anthropic.types.beta.BetaMessageParam`. Every block as the
+        API sent it, in order, one per block; after a cut only what is safe to send back (see
+        `_param` for each block type)."""
+        return message_param(self._acc.blocks)
 
     def reasoning_content(self) -> list[ContentPart]:
         """Letta content parts, one per thinking, redacted-thinking or text block, in order;

@@ -21,6 +21,7 @@ import json
 import re
 from typing import TYPE_CHECKING, Any
 
+from .._arguments import wire_text
 from .._jsonscan import JSONScanError, ObjectScanner
 from .._messages import (
     ApprovalRequestMessage,
@@ -123,10 +124,12 @@ def scan(tr: Translator, block: Block, state: ToolCallState, text: str) -> None:
     else:
         try:
             pieces = state.scanner.feed(text)
-        except JSONScanError:
-            # Not JSON: the call will be invalid at stop. Pass the rest through as it came.
+        except JSONScanError as exc:
+            # Not JSON: the call will be invalid at stop. What the fragment completed before the
+            # fault still goes where it belongs (thoughts never leak into the call); the rest of
+            # the fragment, and every later one, passes through as it came.
             state.failed = True
-            pieces = [(None, text)]
+            pieces = [*exc.pieces, (None, text[exc.at :])]
     for key, piece in pieces:
         if not piece:
             continue
@@ -136,6 +139,8 @@ def scan(tr: Translator, block: Block, state: ToolCallState, text: str) -> None:
                 continue
             if state.released:
                 assert state.call_template is not None
+                if not piece.isascii():
+                    piece = wire_text(piece)  # a lone surrogate cannot go out
                 tr._out.append(tool_chunk(state.cls, state.call_template, piece, block.start["id"]))
             else:
                 state.pending.append(piece)
@@ -146,13 +151,13 @@ def scan(tr: Translator, block: Block, state: ToolCallState, text: str) -> None:
                     ReasoningMessage, source="non_reasoner_model", reasoning=""
                 )
             values = state.thoughts_template.copy()
-            values["reasoning"] = piece
+            values["reasoning"] = piece if piece.isascii() else wire_text(piece)
             tr._out.append(chunk(ReasoningMessage, values))
         else:
             if state.assistant_template is None:
                 state.assistant_template = tr._begin(AssistantMessage, content="")
             values = state.assistant_template.copy()
-            values["content"] = piece
+            values["content"] = piece if piece.isascii() else wire_text(piece)
             tr._out.append(chunk(AssistantMessage, values))
     if not state.released and not state.assistant and (state.failed or state.thoughts_done()):
         _release(tr, block, state)
@@ -165,7 +170,7 @@ def _release(tr: Translator, block: Block, state: ToolCallState) -> None:
     if state.pending:
         pending = "".join(state.pending)
         state.pending.clear()
-        _call_chunk(tr, block, state, arguments=pending)
+        _call_chunk(tr, block, state, arguments=wire_text(pending))
 
 
 def _call_chunk(
@@ -198,7 +203,8 @@ def without_thoughts(state: ToolCallState, parsed: Any) -> Any:
 
 
 def thoughts_text(state: ToolCallState) -> str:
-    return "".join(state.thoughts)
+    """The decoded thoughts (a lone surrogate escape decodes to U+FFFD, as in the input)."""
+    return wire_text("".join(state.thoughts))
 
 
 # --- text blocks ----------------------------------------------------------------------------

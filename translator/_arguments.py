@@ -1,0 +1,120 @@
+"""One reading of tool-call arguments as the API really sends them, and of text going out.
+
+With fine-grained tool streaming the arguments are not validated upstream, so the policy is
+ours, and every consumer (`tool_calls()`, `message_param()`, the legacy scanner) shares it:
+
+* raw control characters (a literal newline or tab) inside strings are accepted, as
+  `json.loads(strict=False)` accepts them; the argument text is kept exactly as received;
+* `NaN`, `Infinity` and `-Infinity` are not JSON: the arguments do not parse;
+* duplicate keys: the last value wins, as in every JSON parser;
+* an escaped lone surrogate (`"\\ud83d"`, legal JSON text) decodes to U+FFFD, so that the parsed
+  input can always be encoded; the argument text keeps the escape as received;
+* nesting deeper than `MAX_DEPTH` levels (jiter's own limit) does not parse.
+
+A failure is reported with its reason, which `ToolCall.error` carries. The same module makes the
+text of outgoing Letta messages encodable: a lone surrogate, which no UTF-8 encoder and so no
+`model_dump_json()` accepts, becomes U+FFFD in a streamed message (`wire_text`), while the
+results (`snapshot()`, `tool_calls()[i].arguments`, `message_param()`) keep what arrived.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import Any
+
+import jiter
+
+__all__ = ["MAX_DEPTH", "NestingError", "copy_json", "parse_arguments", "wire_text"]
+
+#: The deepest nesting jiter parses (objects and arrays count alike); deeper is refused.
+MAX_DEPTH = 200
+
+_SURROGATE = re.compile("[\ud800-\udfff]")
+_REPLACEMENT = "\ufffd"
+
+
+class NestingError(ValueError):
+    """A value nested deeper than `MAX_DEPTH` levels."""
+
+    def __init__(self, where: str = "the value") -> None:
+        super().__init__(f"{where} is nested deeper than {MAX_DEPTH} levels")
+
+
+def wire_text(text: str) -> str:
+    """`text` with every lone surrogate replaced by U+FFFD (ASCII text is returned as it is)."""
+    if text.isascii() or _SURROGATE.search(text) is None:
+        return text
+    return _SURROGATE.sub(_REPLACEMENT, text)
+
+
+def _not_json(name: str) -> Any:
+    raise ValueError(f"{name} is not a JSON value")
+
+
+def parse_arguments(text: str) -> tuple[Any, str | None]:
+    """`(value, None)` for arguments that parse under the policy above, else `(None, reason)`.
+
+    jiter reads the usual text; only text it refuses for a reason the policy overrules (control
+    characters, lone surrogates) is read again with `json.loads(strict=False)`.
+    """
+    try:
+        return jiter.from_json(text.encode(), allow_inf_nan=False), None
+    except ValueError as exc:  # UnicodeEncodeError (a raw lone surrogate) included
+        reason = str(exc)
+        if reason.startswith("recursion limit exceeded"):
+            return None, f"nested deeper than {MAX_DEPTH} levels ({reason})"
+    try:
+        value = json.loads(text, strict=False, parse_constant=_not_json)
+    except RecursionError:
+        return None, f"nested deeper than {MAX_DEPTH} levels"
+    except ValueError as exc:
+        # json's own wording for what jiter also refused; jiter's names NaN less clearly.
+        return None, str(exc) if "JSON value" in str(exc) else reason
+    try:
+        return _decoded(value, 0), None
+    except NestingError as exc:
+        return None, str(exc)
+
+
+def _decoded(value: Any, depth: int) -> Any:
+    """`value` (fresh from json.loads) with lone surrogates replaced; checks the depth."""
+    if isinstance(value, str):
+        return wire_text(value)
+    if isinstance(value, dict):
+        if depth >= MAX_DEPTH:
+            raise NestingError("the arguments")
+        return {wire_text(k): _decoded(v, depth + 1) for k, v in value.items()}
+    if isinstance(value, list):
+        if depth >= MAX_DEPTH:
+            raise NestingError("the arguments")
+        return [_decoded(v, depth + 1) for v in value]
+    return value
+
+
+def copy_json(value: Any, where: str = "the value", depth: int = 0) -> Any:
+    """A copy of a JSON-shaped value that shares no dict or list with it.
+
+    Used where data enters from a caller (a fed event dict) and where results leave, so that
+    nobody's later mutation reaches anybody else. Deeper than `MAX_DEPTH` raises NestingError
+    (a ValueError, which the translator reports as a malformed event), never RecursionError.
+    Other values (strings, numbers, SDK objects) are immutable here and kept as they are.
+    """
+    cls = value.__class__
+    if cls is dict or isinstance(value, dict):
+        if depth >= MAX_DEPTH:
+            raise NestingError(where)
+        depth += 1
+        out = {}
+        for key, item in value.items():
+            kind = item.__class__
+            if kind is str or kind is int or item is None or kind is bool or kind is float:
+                out[key] = item
+            else:
+                out[key] = copy_json(item, where, depth)
+        return out
+    if cls is list or isinstance(value, list | tuple):
+        if depth >= MAX_DEPTH:
+            raise NestingError(where)
+        return [copy_json(item, where, depth + 1) for item in value]
+    return value
