@@ -71,24 +71,35 @@ def parse_arguments(text: str) -> tuple[Any, str | None]:
     except ValueError as exc:
         # json's own wording for what jiter also refused; jiter's names NaN less clearly.
         return None, str(exc) if "JSON value" in str(exc) else reason
-    try:
-        return _decoded(value, 0), None
-    except NestingError as exc:
-        return None, str(exc)
+    if _text_depth(text) > MAX_DEPTH:  # as jiter counts: a duplicate that loses counts too
+        return None, f"nested deeper than {MAX_DEPTH} levels"
+    return _decoded(value), None
 
 
-def _decoded(value: Any, depth: int) -> Any:
-    """`value` (fresh from json.loads) with lone surrogates replaced; checks the depth."""
+_STRING = re.compile(r'"(?:[^"\\]++|\\.)*+"', re.DOTALL)
+_NOT_BRACKET = re.compile(r"[^][{}]+")
+
+
+def _text_depth(text: str) -> int:
+    """How deep the containers of a JSON text nest, strings skipped."""
+    depth = deepest = 0
+    for char in _NOT_BRACKET.sub("", _STRING.sub("", text)):
+        if char in "[{":
+            depth += 1
+            deepest = max(deepest, depth)
+        else:
+            depth -= 1
+    return deepest
+
+
+def _decoded(value: Any) -> Any:
+    """`value` (fresh from json.loads) with lone surrogates replaced."""
     if isinstance(value, str):
         return wire_text(value)
     if isinstance(value, dict):
-        if depth >= MAX_DEPTH:
-            raise NestingError("the arguments")
-        return {wire_text(k): _decoded(v, depth + 1) for k, v in value.items()}
+        return {wire_text(k): _decoded(v) for k, v in value.items()}
     if isinstance(value, list):
-        if depth >= MAX_DEPTH:
-            raise NestingError("the arguments")
-        return [_decoded(v, depth + 1) for v in value]
+        return [_decoded(v) for v in value]
     return value
 
 
