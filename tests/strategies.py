@@ -31,9 +31,9 @@ from hypothesis import strategies as st
 
 __all__ = [
     "APPROVAL_TOOL",
-    "Arguments",
     "EMITTING_TYPES",
     "STOP_REASONS",
+    "Arguments",
     "Block",
     "Mutant",
     "Stream",

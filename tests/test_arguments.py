@@ -6,6 +6,7 @@ every emitted message must serialise with model_dump_json()."""
 
 from __future__ import annotations
 
+import itertools
 import json
 from typing import Any
 
@@ -36,7 +37,7 @@ def call_events(arguments: str, cuts: list[int] | None = None) -> list[dict[str,
     """One tool call streaming `arguments`, cut at `cuts` (default: in three)."""
     n = len(arguments)
     points = sorted({0, n, *(cuts if cuts is not None else (n // 3, 2 * n // 3))})
-    parts = [arguments[a:b] for a, b in zip(points, points[1:], strict=False)]
+    parts = [arguments[a:b] for a, b in itertools.pairwise(points)]
     return [
         ev.message_start(),
         *ev.tool_stream("lookup", "toolu_A", *parts),
@@ -116,7 +117,7 @@ def test_inner_thoughts_next_to_nan_stream_as_reasoning_and_never_leak(
 @pytest.mark.parametrize("form", FORMS)
 def test_duplicate_keys_the_last_wins_and_arguments_agree_with_input(form: str) -> None:
     text = '{"a": 1, "b": 2, "a": 3}'
-    tr, out = translate(call_events(text), form)
+    tr, _out = translate(call_events(text), form)
     [call] = tr.tool_calls()
     assert call.valid
     assert call.input == json.loads(call.arguments) == {"a": 3, "b": 2}
@@ -217,7 +218,7 @@ def test_lone_surrogates_in_streamed_text_go_out_as_u_fffd_and_stay_in_the_resul
 @pytest.mark.parametrize("form", FORMS)
 def test_nesting_deeper_than_the_parser_limit_is_invalid_with_the_reason(form: str) -> None:
     text = '{"a": ' + "[" * 300 + "]" * 300 + "}"
-    tr, out = translate(call_events(text), form, **THOUGHTS)
+    tr, _out = translate(call_events(text), form, **THOUGHTS)
     [call] = tr.tool_calls()
     assert (call.valid, call.input) == (False, None)
     assert call.error is not None
