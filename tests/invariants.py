@@ -58,7 +58,8 @@ BOUNDARY = frozenset(
 )
 MESSAGE_TYPE = {
     "text": ("assistant_message",),
-    "thinking": ("reasoning_message",),
+    # omitted thinking (a signature, no text) is one hidden reasoning message
+    "thinking": ("reasoning_message", "hidden_reasoning_message"),
     "redacted_thinking": ("hidden_reasoning_message",),
     "tool_use": ("tool_call_message", "approval_request_message"),
 }
@@ -363,6 +364,11 @@ def _check_block(
         text = _concat(chunks, "content")
         assert all(c.content for c in chunks), "empty assistant chunk"
         assert text == (block.get("text") or "") if done else block["text"].startswith(text)
+    elif kind == "thinking" and any(c.message_type == "hidden_reasoning_message" for c in chunks):
+        assert len(chunks) == 1, "omitted thinking is one message"
+        assert (chunks[0].state, chunks[0].hidden_reasoning) == ("omitted", None)
+        assert not block.get("thinking")
+        assert block.get("signature")
     elif kind == "thinking":
         assert all(c.source == "reasoner_model" for c in chunks)
         reasoning = _concat(chunks, "reasoning")
@@ -375,6 +381,7 @@ def _check_block(
             else:
                 assert not thinking
                 assert not block.get("signature")
+            assert bool(chunks) == bool(thinking), "reasoning chunks only for readable text"
         else:
             assert thinking.startswith(reasoning)
     elif kind == "redacted_thinking":
