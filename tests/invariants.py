@@ -31,6 +31,7 @@ from translator._machine import MACHINE
 from translator._states import FAILED, STATES
 
 from .helpers import config, letta_adapter
+from .strategies import reference_arguments
 
 __all__ = ["Run", "Step", "check_failed_is_sticky", "check_run", "trigger_of"]
 
@@ -422,9 +423,13 @@ def check_tool_calls(run: Run) -> None:
         if call.valid:
             assert call.index in run.stopped, f"call {call.index} valid but never stopped"
             assert isinstance(call.input, dict)
-            assert json.loads(call.arguments) == call.input
+            assert call.error is None
+            # The documented policy (translator._arguments), independently: the parse of
+            # exactly the arguments reported.
+            assert reference_arguments(call.arguments) == (True, call.input)
         else:
             assert call.input is None
+            assert call.error, "an invalid call says why"
 
 
 def check_usage_monotone(run: Run) -> None:

@@ -318,7 +318,11 @@ def test_cutting_changes_nothing(spec: StreamSpec, data: st.DataObject) -> None:
 
 @settings(max_examples=budget(150))
 @given(
-    events=st.one_of(streams().map(lambda s: s.events), mutants().map(lambda m: m.events)),
+    events=st.one_of(
+        streams().map(lambda s: s.events),
+        mutants().map(lambda m: m.events),
+        streams(awkward=True).map(lambda s: s.events),  # arguments that are not strict JSON
+    ),
     mode=st.sampled_from(["default", *LEGACY_MODES]),
 )
 def test_integrity_of_every_run(events: list[dict[str, Any]], mode: str) -> None:
