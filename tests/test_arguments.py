@@ -115,6 +115,21 @@ def test_inner_thoughts_next_to_nan_stream_as_reasoning_and_never_leak(
 
 
 @pytest.mark.parametrize("form", FORMS)
+def test_after_a_syntax_fault_thoughts_read_before_it_still_never_leak(form: str) -> None:
+    """Not JSON at all: what the failing fragment completed before the fault still goes where
+    it belongs; the rest passes through, and the call is invalid."""
+    text = '{"thinking": "secret plan", "x": ?, "y": 1}'
+    tr, out = translate(call_events(text, cuts=[]), form, **THOUGHTS)
+    [call] = tr.tool_calls()
+    assert not call.valid
+    assert call.error is not None
+    assert reasoning(out) == "secret plan"
+    assert "secret" not in streamed(out)
+    assert call.arguments == streamed(out)
+    assert streamed(out).endswith('?, "y": 1}')
+
+
+@pytest.mark.parametrize("form", FORMS)
 def test_duplicate_keys_the_last_wins_and_arguments_agree_with_input(form: str) -> None:
     text = '{"a": 1, "b": 2, "a": 3}'
     tr, _out = translate(call_events(text), form)

@@ -431,6 +431,32 @@ def test_invalid_json_raises_scan_error(text: str, offset: int | None) -> None:
     assert issubclass(JSONScanError, ValueError)
 
 
+def test_a_fault_hands_over_what_its_fragment_completed_before_it() -> None:
+    scanner = ObjectScanner(EXTRACT, STRIP)
+    assert scanner.feed('{"a": 1, ') == [(None, '{"a":1')]
+    with pytest.raises(JSONScanError) as info:
+        scanner.feed('"thinking": "plan", "b": ?}')
+    assert info.value.pieces == [("thinking", "plan"), (None, ',"b":')]
+    assert info.value.at == 25  # the "?"
+    assert info.value.offset == 9 + 25
+    with pytest.raises(JSONScanError) as again:
+        scanner.feed("}")
+    assert again.value.pieces == []
+    assert again.value.offset == info.value.offset
+
+
+def test_nan_infinity_and_raw_control_characters_are_read_as_values() -> None:
+    """Not strict JSON, but the API's fine-grained tool streaming sends them: the members
+    around them are still extracted and stripped (the call's validity is decided elsewhere)."""
+    text = '{"a": NaN, "b": [Infinity, -Infinity], "thinking": "x\ny\t", "c": "raw\nline"}'
+    assert "\n" in text  # raw, not escaped
+    for parts in ([text], list(text)):
+        result = scan(parts)
+        assert result.complete
+        assert result.texts["thinking"] == "x\ny\t"
+        assert result.json == '{"a":NaN,"b":[Infinity, -Infinity],"c":"raw\nline"}'
+
+
 def test_configuration_errors() -> None:
     with pytest.raises(ValueError, match="strip keys"):
         ObjectScanner(["message"], ["thinking"])
