@@ -15,7 +15,10 @@ thinking, tool_use, server_tool_use + web_search_tool_result, mcp_tool_use + mcp
 compaction), a block type from the future (with unknown deltas), content on content_block_start,
 complete blocks inside message_start.message.content (programmatic tool calling), empty deltas,
 pings anywhere before message_stop, cumulative usage with and without cache fields, every
-stop_reason, and sometimes no message_delta at all.
+stop_reason, and sometimes no message_delta at all. With `awkward=True`, tool calls may stream
+arguments that are not strict JSON, as fine-grained tool streaming can (`awkward_arguments`:
+raw control characters, NaN and Infinity, duplicate keys, escaped lone surrogates, nesting past
+the parser's limit), each with what the documented policy reads of it (`reference_arguments`).
 """
 
 from __future__ import annotations
