@@ -248,12 +248,12 @@ class Arguments:
         return _object(kept)
 
     def thoughts(self, key: str) -> str:
-        """What streams as reasoning: every string occurrence of `key`, decoded, joined."""
-        return "".join(
-            _replaced(json.loads(v, strict=False))
-            for k, v, _ in self.members
-            if k == key and v.startswith('"')
-        )
+        """What streams as reasoning: the first string occurrence of `key`, decoded (a later
+        duplicate is removed from the call but not streamed: reasoning precedes the call)."""
+        for k, v, _ in self.members:
+            if k == key and v.startswith('"'):
+                return str(_replaced(json.loads(v, strict=False)))
+        return ""
 
 
 def _object(members: list[tuple[str, str]]) -> str:

@@ -19,6 +19,7 @@ from translator import MalformedEventError, Translator, TranslatorError, transla
 
 from . import events as ev
 from .helpers import config
+from .invariants import Run, check_run
 from .strategies import (
     Arguments,
     awkward_arguments,
@@ -145,6 +146,7 @@ def test_duplicate_keys_the_last_wins_and_arguments_agree_with_input(form: str) 
         '{"thinking": 5, "x": 1, "thinking": "plan"}',
         '{"thinking": "plan", "x": 1, "thinking": 5}',
         '{"thinking": "one", "x": 1, "thinking": " two"}',
+        '{"thinking": "", "thinking": "late"}',
     ],
 )
 def test_a_duplicated_thoughts_key_never_leaves_streamed_arguments_and_input_apart(
@@ -156,8 +158,28 @@ def test_a_duplicated_thoughts_key_never_leaves_streamed_arguments_and_input_apa
     assert call.arguments == streamed(out)
     assert call.input == json.loads(call.arguments)  # thoughts streamed as args are in input
     assert not any(isinstance(v, str) for k, v in call.input.items() if k == "thinking")
+    # the first string occurrence streams; a later one leaves the call without streaming
     decoded = [v for k, v in _pairs(text) if k == "thinking" and isinstance(v, str)]
-    assert reasoning(out) == "".join(decoded)
+    assert reasoning(out) == decoded[0]
+
+
+def test_a_late_duplicate_of_the_thoughts_key_never_follows_its_call_on_the_wire() -> None:
+    """Found by the integrity property: the first thoughts were done (the call's chunks went
+    out), then the key came again. Streaming it then would put reasoning after its call."""
+    events = [
+        ev.message_start(),
+        *ev.tool_stream("get_weather", "toolu_1", '{"thinking": ""', ', "thinking": "0"}'),
+        *ev.tool_stream("get_weather", "toolu_2", "{}", index=1),
+        ev.message_delta("end_turn"),
+        ev.message_stop(),
+    ]
+    run = Run(config(**THOUGHTS))
+    assert run.feed_all(events), run.error
+    check_run(run, contents=False)
+    assert reasoning(run.messages) == ""
+    first = run.tr.tool_calls()[0]
+    assert (first.valid, first.input) == (True, {})
+    assert run.tr.message_param()["content"][0]["input"] == {"thinking": "0"}
 
 
 def _pairs(text: str) -> list[tuple[str, Any]]:

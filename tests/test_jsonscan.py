@@ -457,6 +457,19 @@ def test_nan_infinity_and_raw_control_characters_are_read_as_values() -> None:
         assert result.json == '{"a":NaN,"b":[Infinity, -Infinity],"c":"raw\nline"}'
 
 
+def test_once_keys_extract_only_their_first_string_occurrence() -> None:
+    text = '{"thinking": "a", "x": 1, "thinking": 5, "thinking": "b", "message": "m"}'
+    for parts in ([text], list(text)):
+        scanner = ObjectScanner(EXTRACT, STRIP, once=STRIP)
+        pieces = [p for part in parts for p in scanner.feed(part)]
+        result = Result(scanner, pieces)
+        assert result.texts == {"thinking": "a", "message": "m"}
+        assert json.loads(result.json) == {"x": 1, "thinking": 5, "message": "m"}
+        assert result.complete
+    with pytest.raises(ValueError, match="once keys"):
+        ObjectScanner(EXTRACT, STRIP, once=["message"])
+
+
 def test_configuration_errors() -> None:
     with pytest.raises(ValueError, match="strip keys"):
         ObjectScanner(["message"], ["thinking"])

@@ -29,8 +29,9 @@ Decisions:
   surrogate is held back until the next character shows whether it pairs, so a piece never ends
   inside a pair or an escape.
 * Duplicate keys: every string-valued occurrence is extracted (and stripped, for ``strip`` keys),
-  so the concatenated pieces are the occurrences joined, not ``json.loads``'s last one.
-  ``finished`` describes the latest occurrence.
+  so the concatenated pieces are the occurrences joined, not ``json.loads``'s last one; for a
+  ``once`` key (a subset of ``strip``) only the first string occurrence is extracted, later ones
+  are only stripped. ``finished`` describes the latest occurrence.
 * Validation: a text is accepted exactly when ``json.loads(strict=False)`` accepts it and returns
   a dict: raw control characters inside strings are read as themselves, and ``NaN``,
   ``Infinity`` and ``-Infinity`` are read as values, so that a call the API sent with them is
@@ -120,13 +121,19 @@ class JSONScanError(ValueError):
 class ObjectScanner:
     """Stream one JSON object: decoded `extract` string values out, `strip` members removed."""
 
-    def __init__(self, extract: Iterable[str], strip: Iterable[str] = ()) -> None:
-        if isinstance(extract, str) or isinstance(strip, str):
-            raise TypeError("extract and strip are collections of keys, not one key")
+    def __init__(
+        self, extract: Iterable[str], strip: Iterable[str] = (), once: Iterable[str] = ()
+    ) -> None:
+        if isinstance(extract, str) or isinstance(strip, str) or isinstance(once, str):
+            raise TypeError("extract, strip and once are collections of keys, not one key")
         self._extract = frozenset(extract)
         self._strip = frozenset(strip)
+        self._once = frozenset(once)
         if not self._strip <= self._extract:
             raise ValueError("strip keys must also be extract keys")
+        if not self._once <= self._strip:
+            raise ValueError("once keys must also be strip keys")
+        self._discard = False  # the string being read is a later occurrence of a `once` key
         self._extract_prefixes = frozenset(k[:i] for k in self._extract for i in range(len(k) + 1))
         self._strip_prefixes = frozenset(k[:i] for k in self._strip for i in range(len(k) + 1))
         self._seen: set[str] = set()
@@ -181,6 +188,8 @@ class ObjectScanner:
                 self._offset += len(fragment)
                 if self._state == _V_STR:
                     return [(None, fragment)]
+                if self._discard:
+                    return []
                 if self._sink == _EMIT:
                     return [(None, fragment), (self._text_key, fragment)]
                 return [(self._text_key, fragment)]
@@ -345,6 +354,7 @@ class ObjectScanner:
             return pos
         member = self._member
         if buf[pos] == '"' and member is not None:
+            self._discard = member in self._once and member in self._seen
             self._seen.add(member)
             self._finished.discard(member)
             self._text_key = member
@@ -365,7 +375,7 @@ class ObjectScanner:
         return pos
 
     def _x_str(self, buf: str, pos: int) -> int:
-        close = self._string_body(buf, pos, self._text)
+        close = self._string_body(buf, pos, None if self._discard else self._text)
         if close < 0:
             return len(buf)
         self._cut(buf, close + 1)

@@ -73,7 +73,10 @@ class ToolCallState:
         self.assistant = message_key is not None
         extract = {key for key in (thoughts_key, message_key) if key is not None}
         strip = {thoughts_key} if thoughts_key is not None else set()
-        self.scanner = ObjectScanner(extract, strip)
+        # A second string value of the thoughts key (a duplicated key) may only start once the
+        # call's chunks are out, and reasoning never follows its call: it is removed from the
+        # call but not streamed (`once`); message_param() still sends the model's text back.
+        self.scanner = ObjectScanner(extract, strip, once=strip)
         self.thoughts: list[str] = []
         self.stripped: list[str] = []
         self.pending: list[str] = []
