@@ -103,6 +103,9 @@ def _decoded(value: Any) -> Any:
     return value
 
 
+_SCALARS = frozenset({str, int, float, bool, type(None)})
+
+
 def copy_json(value: Any, where: str = "the value", depth: int = 0) -> Any:
     """A copy of a JSON-shaped value that shares no dict or list with it.
 
@@ -112,20 +115,21 @@ def copy_json(value: Any, where: str = "the value", depth: int = 0) -> Any:
     Other values (strings, numbers, SDK objects) are immutable here and kept as they are.
     """
     cls = value.__class__
-    if cls is dict or isinstance(value, dict):
+    if cls is dict or (cls not in _SCALARS and isinstance(value, dict)):
         if depth >= MAX_DEPTH:
             raise NestingError(where)
         depth += 1
-        out = {}
-        for key, item in value.items():
-            kind = item.__class__
-            if kind is str or kind is int or item is None or kind is bool or kind is float:
-                out[key] = item
-            else:
-                out[key] = copy_json(item, where, depth)
-        return out
-    if cls is list or isinstance(value, list | tuple):
+        scalars = _SCALARS
+        return {
+            key: item if item.__class__ in scalars else copy_json(item, where, depth)
+            for key, item in value.items()
+        }
+    if cls is list or (cls not in _SCALARS and isinstance(value, list | tuple)):
         if depth >= MAX_DEPTH:
             raise NestingError(where)
-        return [copy_json(item, where, depth + 1) for item in value]
+        depth += 1
+        scalars = _SCALARS
+        return [
+            item if item.__class__ in scalars else copy_json(item, where, depth) for item in value
+        ]
     return value
