@@ -31,6 +31,7 @@ from translator._machine import MACHINE
 from translator._states import FAILED, STATES
 
 from .helpers import failure_stop, letta_adapter, machine_config
+from .strategies import reference_arguments
 
 __all__ = ["Run", "Step", "check_failed_is_sticky", "check_run", "trigger_of"]
 
@@ -58,7 +59,8 @@ BOUNDARY = frozenset(
 )
 MESSAGE_TYPE = {
     "text": ("assistant_message",),
-    "thinking": ("reasoning_message",),
+    # omitted thinking (a signature, no text) is one hidden reasoning message
+    "thinking": ("reasoning_message", "hidden_reasoning_message"),
     "redacted_thinking": ("hidden_reasoning_message",),
     "tool_use": ("tool_call_message", "approval_request_message"),
 }
@@ -365,6 +367,11 @@ def _check_block(
         text = _concat(chunks, "content")
         assert all(c.content for c in chunks), "empty assistant chunk"
         assert text == (block.get("text") or "") if done else block["text"].startswith(text)
+    elif kind == "thinking" and any(c.message_type == "hidden_reasoning_message" for c in chunks):
+        assert len(chunks) == 1, "omitted thinking is one message"
+        assert (chunks[0].state, chunks[0].hidden_reasoning) == ("omitted", None)
+        assert not block.get("thinking")
+        assert block.get("signature")
     elif kind == "thinking":
         assert all(c.source == "reasoner_model" for c in chunks)
         reasoning = _concat(chunks, "reasoning")
@@ -377,6 +384,7 @@ def _check_block(
             else:
                 assert not thinking
                 assert not block.get("signature")
+            assert bool(chunks) == bool(thinking), "reasoning chunks only for readable text"
         else:
             assert thinking.startswith(reasoning)
     elif kind == "redacted_thinking":
@@ -417,9 +425,13 @@ def check_tool_calls(run: Run) -> None:
         if call.valid:
             assert call.index in run.stopped, f"call {call.index} valid but never stopped"
             assert isinstance(call.input, dict)
-            assert json.loads(call.arguments) == call.input
+            assert call.error is None
+            # The documented policy (translator._arguments), independently: the parse of
+            # exactly the arguments reported.
+            assert reference_arguments(call.arguments) == (True, call.input)
         else:
             assert call.input is None
+            assert call.error, "an invalid call says why"
 
 
 def check_usage_monotone(run: Run) -> None:

@@ -15,7 +15,10 @@ thinking, tool_use, server_tool_use + web_search_tool_result, mcp_tool_use + mcp
 compaction), a block type from the future (with unknown deltas), content on content_block_start,
 complete blocks inside message_start.message.content (programmatic tool calling), empty deltas,
 pings anywhere before message_stop, cumulative usage with and without cache fields, every
-stop_reason, and sometimes no message_delta at all.
+stop_reason, and sometimes no message_delta at all. With `awkward=True`, tool calls may stream
+arguments that are not strict JSON, as fine-grained tool streaming can (`awkward_arguments`:
+raw control characters, NaN and Infinity, duplicate keys, escaped lone surrogates, nesting past
+the parser's limit), each with what the documented policy reads of it (`reference_arguments`).
 """
 
 from __future__ import annotations
@@ -33,16 +36,19 @@ __all__ = [
     "APPROVAL_TOOL",
     "EMITTING_TYPES",
     "STOP_REASONS",
+    "Arguments",
     "Block",
     "Mutant",
     "Stream",
     "StreamSpec",
+    "awkward_arguments",
     "budget",
     "count_example",
     "error_event",
     "fuzz_events",
     "json_values",
     "mutants",
+    "reference_arguments",
     "render",
     "sdk_events",
     "sse_bytes",
@@ -167,6 +173,124 @@ def json_text(draw: st.DrawFn, value: Any) -> str:
     )
 
 
+# --- tool arguments the API really sends (translator._arguments states the policy) -------------
+
+# Deeper than any JSON parser here reads (jiter stops at 200 levels).
+TOO_DEEP = 210
+
+
+class _Pairs(list):  # type: ignore[type-arg]
+    """An object as json.loads read it, duplicate keys and all."""
+
+
+def _depth(value: Any) -> int:
+    if isinstance(value, _Pairs):
+        return 1 + max((_depth(v) for _, v in value), default=0)
+    if isinstance(value, list):
+        return 1 + max((_depth(v) for v in value), default=0)
+    return 0
+
+
+def _replaced(value: Any) -> Any:
+    """Lone surrogates (from escapes like \\ud83d) as U+FFFD, keys included."""
+    if isinstance(value, str):
+        return "".join("\ufffd" if "\ud800" <= c <= "\udfff" else c for c in value)
+    if isinstance(value, dict):
+        return {_replaced(k): _replaced(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_replaced(v) for v in value]
+    return value
+
+
+def reference_arguments(text: str) -> tuple[bool, Any]:
+    """The documented policy, written independently of the translator: `json.loads` with raw
+    control characters allowed, NaN and Infinity refused, the last duplicate winning, lone
+    surrogates as U+FFFD, nothing deeper than 200 levels; only an object is a valid call."""
+
+    def refuse(name: str) -> Any:
+        raise ValueError(name)
+
+    try:
+        value = json.loads(text, strict=False, parse_constant=refuse)
+        # Depth counts every value the text holds, a duplicate that loses included.
+        tree = json.loads(text, strict=False, object_pairs_hook=_Pairs)
+    except (ValueError, RecursionError):
+        return False, None
+    if not isinstance(value, dict) or _depth(tree) > 200:
+        return False, None
+    return True, _replaced(value)
+
+
+@dataclass(frozen=True)
+class Arguments:
+    """Awkward tool arguments: the text as streamed and what the policy reads of it, in the
+    default mode and with `inner_thoughts_kwarg="thinking"` (whose string members stream as
+    reasoning and leave the call)."""
+
+    text: str
+    members: tuple[tuple[str, str, str], ...]  # (key, value as JSON text, kind of value)
+
+    @property
+    def valid(self) -> bool:
+        return reference_arguments(self.text)[0]
+
+    @property
+    def input(self) -> Any:
+        return reference_arguments(self.text)[1]
+
+    @property
+    def kinds(self) -> set[str]:
+        return {kind for _, _, kind in self.members}
+
+    def without_thoughts(self, key: str) -> str:
+        """The text the call streams in inner-thoughts mode: every string member `key` gone."""
+        kept = [(k, v) for k, v, _ in self.members if not (k == key and v.startswith('"'))]
+        return _object(kept)
+
+    def thoughts(self, key: str) -> str:
+        """What streams as reasoning: the first string occurrence of `key`, decoded (a later
+        duplicate is removed from the call but not streamed: reasoning precedes the call)."""
+        for k, v, _ in self.members:
+            if k == key and v.startswith('"'):
+                return str(_replaced(json.loads(v, strict=False)))
+        return ""
+
+
+def _object(members: list[tuple[str, str]]) -> str:
+    return "{" + ", ".join(f"{json.dumps(k)}: {v}" for k, v in members) + "}"
+
+
+@st.composite
+def _awkward_member(draw: st.DrawFn) -> tuple[str, str, str]:
+    key = draw(st.sampled_from(["thinking", "thinking", "q", "n", "note"]))
+    kind = draw(st.sampled_from(["string", "value", "control", "nonfinite", "surrogate", "deep"]))
+    if kind == "string":
+        value = json.dumps(draw(texts), ensure_ascii=draw(st.booleans()))
+    elif kind == "value":
+        value = json.dumps(draw(json_values))
+    elif kind == "control":  # a raw control character inside a string
+        head, tail = draw(short_texts), draw(short_texts)
+        raw = draw(st.sampled_from(["\n", "\t", "\r", "\x01", "\x1f"]))
+        value = json.dumps(head)[:-1] + raw + json.dumps(tail)[1:]
+    elif kind == "nonfinite":
+        value = draw(st.sampled_from(["NaN", "Infinity", "-Infinity", "[1, NaN]"]))
+    elif kind == "surrogate":  # legal JSON text, never valid Unicode
+        lone = draw(st.sampled_from(["\\ud83d", "\\udc00", "\\uDBFF"]))
+        value = '"' + json.dumps(draw(short_texts))[1:-1] + lone + '"'
+    else:
+        value = "[" * TOO_DEEP + "]" * TOO_DEEP
+    return key, value, kind
+
+
+@st.composite
+def awkward_arguments(draw: st.DrawFn) -> Arguments:
+    """Argument text that fine-grained tool streaming can really send: raw control characters
+    in strings, NaN and Infinity, duplicate keys (the thoughts key `thinking` too), escaped lone
+    surrogates, nesting deeper than the parser's limit; mixed with ordinary members."""
+    members = tuple(draw(st.lists(_awkward_member(), min_size=1, max_size=4)))
+    return Arguments(_object([(k, v) for k, v, _ in members]), members)
+
+
 citations = st.one_of(
     st.builds(
         lambda text, doc, title, a, n: {
@@ -231,6 +355,8 @@ class Block:
     body: str = ""
     side: tuple[dict[str, Any], ...] = ()
     prefilled: bool = False
+    # Tool arguments that are not strict JSON (`awkward_arguments`), when the body is one.
+    awkward: Arguments | None = None
 
     @property
     def emits(self) -> bool:
@@ -251,7 +377,10 @@ class Block:
 
     @property
     def tool_input(self) -> Any:
-        """The final input of a tool-use block: the streamed JSON, else the start's input."""
+        """The final input of a tool-use block: the streamed JSON, else the start's input
+        (awkward arguments: what the policy reads, None when they are invalid)."""
+        if self.awkward is not None:
+            return self.awkward.input
         return json.loads(self.body) if self.body else self.start.get("input")
 
 
@@ -325,9 +454,12 @@ def _thinking_block(draw: st.DrawFn, prefilled: bool) -> Block:
     return Block("thinking", start, body=body, side=side)
 
 
-def _tool_use_block(draw: st.DrawFn, index: int, prefilled: bool) -> Block:
+def _tool_use_block(draw: st.DrawFn, index: int, prefilled: bool, awkward: bool = False) -> Block:
     name = draw(st.sampled_from(TOOL_NAMES))
     start: dict[str, Any] = {"type": "tool_use", "id": f"toolu_{index:03d}", "name": name}
+    if awkward and not prefilled and draw(st.booleans()):
+        arguments = draw(awkward_arguments())
+        return Block("tool_use", {**start, "input": {}}, body=arguments.text, awkward=arguments)
     arguments = draw(json_objects | letta_arguments)
     if prefilled:
         start["input"] = arguments
@@ -428,7 +560,9 @@ BLOCK_KINDS = (
 )
 
 
-def _blocks(draw: st.DrawFn, kind: str, index: int, prefilled: bool) -> list[Block]:
+def _blocks(
+    draw: st.DrawFn, kind: str, index: int, prefilled: bool, awkward: bool = False
+) -> list[Block]:
     if kind == "text":
         return [_text_block(draw, prefilled)]
     if kind == "thinking":
@@ -437,7 +571,7 @@ def _blocks(draw: st.DrawFn, kind: str, index: int, prefilled: bool) -> list[Blo
         start = {"type": "redacted_thinking", "data": draw(opaque)}
         return [Block("redacted_thinking", start, prefilled=prefilled)]
     if kind == "tool_use":
-        return [_tool_use_block(draw, index, prefilled)]
+        return [_tool_use_block(draw, index, prefilled, awkward)]
     if kind == "server_tool_use":
         return _server_tool_blocks(draw, index, prefilled)
     if kind == "mcp_tool_use":
@@ -461,9 +595,11 @@ def stream_specs(
     kinds: tuple[str, ...] = BLOCK_KINDS,
     min_blocks: int = 0,
     prefill: bool = True,
+    awkward: bool = False,
 ) -> StreamSpec:
     """What one message says: its blocks (some possibly complete inside message_start), usage
-    that only grows, and its stop reason."""
+    that only grows, and its stop reason. `awkward`: some tool calls stream arguments that are
+    not strict JSON (`awkward_arguments`; the SDK's accumulator cannot read those)."""
     chosen = draw(st.lists(st.sampled_from(kinds), min_size=min_blocks, max_size=max_blocks))
     # Rare cases take the non-zero draws: hypothesis starts from (and shrinks towards) zero.
     rare = prefill and draw(st.integers(0, 4)) == 4
@@ -473,7 +609,8 @@ def stream_specs(
         prefilled.extend(_blocks(draw, kind, len(prefilled), prefilled=True))
     blocks: list[Block] = []
     for kind in chosen:
-        blocks.extend(_blocks(draw, kind, len(prefilled) + len(blocks), prefilled=False))
+        index = len(prefilled) + len(blocks)
+        blocks.extend(_blocks(draw, kind, index, prefilled=False, awkward=awkward))
 
     usage: dict[str, Any] = {
         "input_tokens": draw(tokens),

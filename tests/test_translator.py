@@ -104,9 +104,17 @@ def test_thinking_never_sends_an_empty_extra_chunk_for_the_signature() -> None:
     assert [(m.reasoning, m.signature) for m in content(out)] == [("x", "S")]
 
 
-def test_thinking_with_only_a_signature_sends_one_chunk_carrying_it() -> None:
-    _, out = run([ev.message_start(), *thinking_block(0, sig="S"), ev.message_stop()])
-    assert [(m.reasoning, m.signature) for m in content(out)] == [("", "S")]
+def test_omitted_thinking_streams_as_one_hidden_reasoning_message() -> None:
+    """A signature and no text (display "omitted"): reasoning the client cannot read. It goes
+    out as Letta's hidden reasoning, state omitted; the signature stays in the results."""
+    tr, out = run([ev.message_start(), *thinking_block(0, sig="S"), ev.message_stop()])
+    [hidden] = content(out)
+    assert isinstance(hidden, HiddenReasoningMessage)
+    assert (hidden.state, hidden.hidden_reasoning) == ("omitted", None)
+    assert hidden.otid is not None
+    letta_adapter().validate_json(hidden.model_dump_json())
+    assert tr.reasoning_content() == [ReasoningContent(is_native=True, reasoning="", signature="S")]
+    assert tr.message_param()["content"] == [{"type": "thinking", "thinking": "", "signature": "S"}]
 
 
 def test_thinking_without_text_or_signature_sends_nothing() -> None:

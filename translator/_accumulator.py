@@ -37,7 +37,8 @@ class ToolCall:
     """A client tool call as a runtime should see it.
 
     `valid` is False when the block never stopped or its JSON does not parse to an object:
-    such a call must not be executed. `arguments` is the JSON text as streamed.
+    such a call must not be executed, and `error` says why. `arguments` is the JSON text as
+    streamed (see `_arguments` for how it is read).
     """
 
     tool_call_id: str
@@ -46,6 +47,7 @@ class ToolCall:
     input: dict[str, Any] | None
     valid: bool
     index: int
+    error: str | None = None
 
 
 class Block:

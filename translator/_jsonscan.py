@@ -29,14 +29,19 @@ Decisions:
   surrogate is held back until the next character shows whether it pairs, so a piece never ends
   inside a pair or an escape.
 * Duplicate keys: every string-valued occurrence is extracted (and stripped, for ``strip`` keys),
-  so the concatenated pieces are the occurrences joined, not ``json.loads``'s last one.
-  ``finished`` describes the latest occurrence.
-* Validation: a text is accepted exactly when ``json.loads`` accepts it and returns a dict, except
-  that the non-JSON ``NaN``/``Infinity`` literals are rejected (and that ``json.loads``'s own
-  limits, on integer digits and nesting depth, do not apply). Trailing whitespace after the
-  object is allowed. A fault raises `JSONScanError` with its character offset; the pieces of the
-  failing fragment are lost and every later ``feed`` raises the same error. Truncated input just
-  leaves ``complete`` False.
+  so the concatenated pieces are the occurrences joined, not ``json.loads``'s last one; for a
+  ``once`` key (a subset of ``strip``) only the first string occurrence is extracted, later ones
+  are only stripped. ``finished`` describes the latest occurrence.
+* Validation: a text is accepted exactly when ``json.loads(strict=False)`` accepts it and returns
+  a dict: raw control characters inside strings are read as themselves, and ``NaN``,
+  ``Infinity`` and ``-Infinity`` are read as values, so that a call the API sent with them is
+  still taken apart (its thoughts never leak into its arguments); that they are not JSON is for
+  `_arguments.parse_arguments` to say at block stop. ``json.loads``'s own limits, on integer
+  digits and nesting depth, do not apply. Trailing whitespace after the object is allowed. A
+  fault raises `JSONScanError` with its character offset, the pieces the failing fragment
+  completed before it (``pieces``) and its position in that fragment (``at``); every later
+  ``feed`` raises the same error, without pieces. Truncated input just leaves ``complete``
+  False.
 """
 
 from __future__ import annotations
@@ -50,7 +55,7 @@ __all__ = ["JSONScanError", "ObjectScanner", "Piece"]
 Piece = tuple[str | None, str]
 
 _WS_P = r"[ \t\n\r]*+"
-_STR_P = r'"(?:[^"\\\x00-\x1f]++|\\(?:["\\/bfnrt]|u[0-9a-fA-F]{4}))*+"'
+_STR_P = r'"(?:[^"\\]++|\\(?:["\\/bfnrt]|u[0-9a-fA-F]{4}))*+"'
 _NUM_P = r"-?(?:0|[1-9][0-9]*+)(?:\.[0-9]++)?+(?:[eE][-+]?+[0-9]++)?+"
 _SCALAR_P = "(?:" + _STR_P + "|" + _NUM_P + "|true|false|null)"
 # A member counts only when the delimiter after it is already here: a number at the end of the
@@ -60,7 +65,7 @@ _OBJ_END = "(?=" + _WS_P + "[,}])"
 _OBJ_MEMBER = _STR_P + _WS_P + ":" + _WS_P + _SCALAR_P + _OBJ_END
 
 _WS = re.compile(_WS_P)
-_RUN = re.compile(r'[^"\\\x00-\x1f]*+')
+_RUN = re.compile(r'[^"\\]*+')
 _HEX = re.compile(r"[0-9a-fA-F]*+")
 _NUM_CHARS = re.compile(r"[-+.eE0-9]*+")
 _NUMBER = re.compile(_NUM_P)
@@ -79,7 +84,10 @@ _SIMPLE_ESCAPES = {
     "r": "\r",
     "t": "\t",
 }
-_LITERAL_TAILS = {"t": "rue", "f": "alse", "n": "ull"}
+# NaN and Infinity are not JSON, but the API's fine-grained tool streaming can send them: the
+# scanner reads them as values so that the members around them are still taken apart; the
+# call's arguments are refused at block stop (`_arguments.parse_arguments`).
+_LITERAL_TAILS = {"t": "rue", "f": "alse", "n": "ull", "N": "aN", "I": "nfinity"}
 
 # States. Top level: the object whose members we extract or strip.
 _BEGIN, _FIRST, _KEY, _KEY_STR, _COLON, _VALUE, _X_STR, _AFTER, _DONE = range(9)
@@ -97,24 +105,35 @@ def _skip(pattern: re.Pattern[str], buf: str, pos: int) -> int:
 
 
 class JSONScanError(ValueError):
-    """The streamed text is not a JSON object; `offset` counts characters from the start."""
+    """The streamed text is not a JSON object; `offset` counts characters from the start.
+
+    When raised by `feed`, `pieces` are what the failing fragment completed before the fault
+    and `at` is the fault's position in that fragment, so a caller can still deliver them."""
 
     def __init__(self, detail: str, offset: int) -> None:
         self.detail = detail
         self.offset = offset
+        self.pieces: list[Piece] = []
+        self.at = 0
         super().__init__(f"{detail} at offset {offset}")
 
 
 class ObjectScanner:
     """Stream one JSON object: decoded `extract` string values out, `strip` members removed."""
 
-    def __init__(self, extract: Iterable[str], strip: Iterable[str] = ()) -> None:
-        if isinstance(extract, str) or isinstance(strip, str):
-            raise TypeError("extract and strip are collections of keys, not one key")
+    def __init__(
+        self, extract: Iterable[str], strip: Iterable[str] = (), once: Iterable[str] = ()
+    ) -> None:
+        if isinstance(extract, str) or isinstance(strip, str) or isinstance(once, str):
+            raise TypeError("extract, strip and once are collections of keys, not one key")
         self._extract = frozenset(extract)
         self._strip = frozenset(strip)
+        self._once = frozenset(once)
         if not self._strip <= self._extract:
             raise ValueError("strip keys must also be extract keys")
+        if not self._once <= self._strip:
+            raise ValueError("once keys must also be strip keys")
+        self._discard = False  # the string being read is a later occurrence of a `once` key
         self._extract_prefixes = frozenset(k[:i] for k in self._extract for i in range(len(k) + 1))
         self._strip_prefixes = frozenset(k[:i] for k in self._strip for i in range(len(k) + 1))
         self._seen: set[str] = set()
@@ -160,7 +179,7 @@ class ObjectScanner:
         before the decoded piece of the same stretch.
         """
         if self._error is not None:
-            raise self._error
+            raise JSONScanError(self._error.detail, self._error.offset)
         if not fragment:
             return []
         if (self._state == _X_STR or self._state == _V_STR) and not (self._esc or self._high):
@@ -169,6 +188,8 @@ class ObjectScanner:
                 self._offset += len(fragment)
                 if self._state == _V_STR:
                     return [(None, fragment)]
+                if self._discard:
+                    return []
                 if self._sink == _EMIT:
                     return [(None, fragment), (self._text_key, fragment)]
                 return [(self._text_key, fragment)]
@@ -182,7 +203,14 @@ class ObjectScanner:
                 pos = steps[self._state](self, fragment, pos)
         except JSONScanError as exc:
             self._error = exc
-            self._json.clear()
+            exc.at = max(0, min(end, exc.offset - self._offset))
+            self._cut(fragment, exc.at)
+            if self._state == _X_STR:
+                self._flush_text()
+            if self._json:
+                out.append((None, "".join(self._json)))
+                self._json.clear()
+            exc.pieces = out
             raise
         self._cut(fragment, end)
         if self._state == _X_STR:
@@ -326,6 +354,7 @@ class ObjectScanner:
             return pos
         member = self._member
         if buf[pos] == '"' and member is not None:
+            self._discard = member in self._once and member in self._seen
             self._seen.add(member)
             self._finished.discard(member)
             self._text_key = member
@@ -346,7 +375,7 @@ class ObjectScanner:
         return pos
 
     def _x_str(self, buf: str, pos: int) -> int:
-        close = self._string_body(buf, pos, self._text)
+        close = self._string_body(buf, pos, None if self._discard else self._text)
         if close < 0:
             return len(buf)
         self._cut(buf, close + 1)
@@ -432,6 +461,10 @@ class ObjectScanner:
         self._num.append(buf[pos:end])
         if end == len(buf):
             return end
+        if buf[end] == "I" and "".join(self._num) == "-":  # -Infinity (see _LITERAL_TAILS)
+            self._literal = "nfinity"
+            self._state = _V_LIT
+            return end + 1
         if not _NUMBER.fullmatch("".join(self._num)):
             raise JSONScanError("invalid number", self._num_at)
         return self._value_end(buf, end)
@@ -533,8 +566,6 @@ class ObjectScanner:
                     dec.append(self._high)
                     self._high = ""
                 return stop
-            if c != "\\":
-                raise self._fail(stop, "unescaped control character in a string")
             pos = self._escape(buf, stop, dec, self._offset)
 
     def _resume_escape(self, buf: str, pos: int, dec: list[str] | None) -> int:

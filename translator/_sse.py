@@ -13,6 +13,7 @@ https://html.spec.whatwg.org/multipage/server-sent-events.html#event-stream-inte
 
 from __future__ import annotations
 
+import json
 from collections.abc import AsyncIterable, AsyncIterator, Iterable, Iterator
 from typing import Any, NoReturn, TypeAlias
 
@@ -160,7 +161,12 @@ class SSEDecoder:
             if str(exc).startswith(_EOF_ERROR):
                 self._truncated = True
                 return []
-            error: MalformedEventError | None = _not_json(exc, self._seen, name)
+            event = _lone_surrogates(payload, exc)
+            error: MalformedEventError | None = (
+                _not_json(exc, self._seen, name)
+                if event is None
+                else _verdict(event, name, self._seen)
+            )
         else:
             error = _verdict(event, name, self._seen)
         self._seen += 1
@@ -205,7 +211,15 @@ class SSEDecoder:
             try:
                 event = from_json(payload)
             except ValueError as exc:
-                error: MalformedEventError | None = _not_json(exc, seen, name)
+                event = _lone_surrogates(payload, exc)
+                if event is None:
+                    error: MalformedEventError | None = _not_json(exc, seen, name)
+                else:
+                    error = _verdict(event, name, seen)
+                    if error is None:
+                        out.append(event)
+                        seen += 1
+                        continue
             else:
                 if event.__class__ is dict:
                     kind = event.get("type")
@@ -294,6 +308,19 @@ def _verdict(event: Any, name: bytes, index: int) -> MalformedEventError | None:
     if len(_ENCODED) < _ENCODED_MAX:
         _ENCODED[kind] = encoded
     return None
+
+
+def _lone_surrogates(payload: bytes, exc: ValueError) -> Any:
+    """The event, for data jiter refuses only for an escaped lone surrogate (`"\\ud83d"`, legal
+    JSON that jiter does not decode): read as `json.loads` reads it, as the dict and SDK input
+    paths do, so that all three agree (the translator makes such text encodable on the wire).
+    None for anything else."""
+    if "surrogate" not in str(exc) and "hex escape" not in str(exc):
+        return None
+    try:
+        return json.loads(payload)
+    except (ValueError, RecursionError):
+        return None
 
 
 def _not_json(exc: ValueError, index: int, name: bytes) -> MalformedEventError:

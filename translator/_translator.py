@@ -11,12 +11,14 @@ from __future__ import annotations
 
 from asyncio import CancelledError
 from collections.abc import Callable
+from dataclasses import replace
 from typing import Any, NoReturn
 
 from anthropic.types.beta import BetaMessage
 from transitions import MachineError
 
 from ._accumulator import Accumulator, ToolCall
+from ._arguments import copy_json
 from ._config import TranslatorConfig
 from ._errors import (
     MalformedEventError,
@@ -41,6 +43,7 @@ from ._messages import (
     chunk,
     template,
 )
+from ._param import message_param
 from ._states import DONE, FAILED, GUARD_FAILURES, IDLE, State
 from ._stop_reasons import failure_stop_reason, letta_stop_reason
 from ._tracing import SpanRecorder
@@ -163,8 +166,8 @@ class Translator:
 
     @property
     def stop_details(self) -> Any:
-        """Anthropic's stop_details (e.g. a refusal's category), as received."""
-        return self._acc.stop_details
+        """Anthropic's stop_details (e.g. a refusal's category), as received (a copy)."""
+        return copy_json(self._acc.stop_details)
 
     @property
     def letta_stop_reason(self) -> StopReasonType | None:
@@ -191,32 +194,48 @@ class Translator:
         """The message so far, as the SDK's `accumulate_event` builds it (None before
         message_start). Server tool blocks, citations, compaction and unknown blocks are kept."""
         snap = self._acc.snapshot_dict()
-        return None if snap is None else BetaMessage.construct(**snap)
+        # A copy: the snapshot shares nothing with the translator or with tool_calls().
+        return None if snap is None else BetaMessage.construct(**copy_json(snap))
 
     def tool_calls(self) -> list[ToolCall]:
         """Client tool calls in block order. Only `valid` ones are safe to execute."""
-        return [
-            block.call if block.call is not None else tool_use.finalise(block)
-            for block in self._acc.blocks
-            if block.type == "tool_use"
-        ]
+        calls = []
+        for block in self._acc.blocks:
+            if block.type == "tool_use":
+                call = block.call if block.call is not None else tool_use.finalise(block)
+                if call.input:  # a copy each time: editing it changes nothing else
+                    call = replace(call, input=copy_json(call.input))
+                calls.append(call)
+        return calls
+
+    def message_param(self) -> dict[str, Any]:
+        """The assistant turn to send back in the next request: `{"role": "assistant",
+        "content": [...]}`, a valid `anthropic.types.beta.BetaMessageParam`. Every block as the
+        API sent it, in order, one per block; after a cut only what is safe to send back (see
+        `_param` for each block type)."""
+        return message_param(self._acc.blocks)
 
     def reasoning_content(self) -> list[ContentPart]:
         """Letta content parts, one per thinking, redacted-thinking or text block, in order;
-        each thinking block keeps its own signature (two blocks never merge).
+        each thinking block keeps its own signature (two blocks never merge) and its text
+        exactly as streamed (nothing stripped), so that a persisted turn replays unchanged.
 
+        A thinking or redacted-thinking block that never reached its content_block_stop is
+        left out: its text without its final signature is rejected by the API if replayed.
+        Omitted thinking (a signature, no text) is a part with `reasoning=""` and the signature.
         Legacy modes: a tool call's inner thoughts are one TextContent (as Letta keeps them), in
         the call's place; with text_as="reasoning" a text block's part has its `<thinking>`
         tags removed, as it streamed."""
         parts: list[ContentPart] = []
         monologue = self._config.text_as == "reasoning"
         for block in self._acc.blocks:
-            if block.type == "tool_use" and isinstance(block.legacy, legacy.ToolCallState):
+            kind = block.type
+            if kind == "tool_use" and isinstance(block.legacy, legacy.ToolCallState):
                 if block.legacy.thoughts:
                     parts.append(TextContent(text=legacy.thoughts_text(block.legacy)))
                 continue
-            snap = block.snapshot() if block.type in ("thinking", "text") else block.start
-            if block.type == "thinking":
+            if kind == "thinking" and block.stopped:
+                snap = block.snapshot()
                 parts.append(
                     ReasoningContent(
                         is_native=True,
@@ -224,10 +243,10 @@ class Translator:
                         signature=snap.get("signature") or None,
                     )
                 )
-            elif block.type == "redacted_thinking":
-                parts.append(RedactedReasoningContent(data=snap.get("data") or ""))
-            elif block.type == "text":
-                text = snap.get("text") or ""
+            elif kind == "redacted_thinking" and block.stopped:
+                parts.append(RedactedReasoningContent(data=block.start.get("data") or ""))
+            elif kind == "text":
+                text = block.snapshot().get("text") or ""
                 parts.append(TextContent(text=legacy.strip_tags(text) if monologue else text))
         return parts
 

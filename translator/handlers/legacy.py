@@ -21,6 +21,7 @@ import json
 import re
 from typing import TYPE_CHECKING, Any
 
+from .._arguments import wire_text
 from .._jsonscan import JSONScanError, ObjectScanner
 from .._messages import (
     ApprovalRequestMessage,
@@ -72,7 +73,10 @@ class ToolCallState:
         self.assistant = message_key is not None
         extract = {key for key in (thoughts_key, message_key) if key is not None}
         strip = {thoughts_key} if thoughts_key is not None else set()
-        self.scanner = ObjectScanner(extract, strip)
+        # A second string value of the thoughts key (a duplicated key) may only start once the
+        # call's chunks are out, and reasoning never follows its call: it is removed from the
+        # call but not streamed (`once`); message_param() still sends the model's text back.
+        self.scanner = ObjectScanner(extract, strip, once=strip)
         self.thoughts: list[str] = []
         self.stripped: list[str] = []
         self.pending: list[str] = []
@@ -123,10 +127,12 @@ def scan(tr: Translator, block: Block, state: ToolCallState, text: str) -> None:
     else:
         try:
             pieces = state.scanner.feed(text)
-        except JSONScanError:
-            # Not JSON: the call will be invalid at stop. Pass the rest through as it came.
+        except JSONScanError as exc:
+            # Not JSON: the call will be invalid at stop. What the fragment completed before the
+            # fault still goes where it belongs (thoughts never leak into the call); the rest of
+            # the fragment, and every later one, passes through as it came.
             state.failed = True
-            pieces = [(None, text)]
+            pieces = [*exc.pieces, (None, text[exc.at :])]
     for key, piece in pieces:
         if not piece:
             continue
@@ -136,6 +142,8 @@ def scan(tr: Translator, block: Block, state: ToolCallState, text: str) -> None:
                 continue
             if state.released:
                 assert state.call_template is not None
+                if not piece.isascii():
+                    piece = wire_text(piece)  # a lone surrogate cannot go out
                 tr._out.append(tool_chunk(state.cls, state.call_template, piece, block.start["id"]))
             else:
                 state.pending.append(piece)
@@ -146,13 +154,13 @@ def scan(tr: Translator, block: Block, state: ToolCallState, text: str) -> None:
                     ReasoningMessage, source="non_reasoner_model", reasoning=""
                 )
             values = state.thoughts_template.copy()
-            values["reasoning"] = piece
+            values["reasoning"] = piece if piece.isascii() else wire_text(piece)
             tr._out.append(chunk(ReasoningMessage, values))
         else:
             if state.assistant_template is None:
                 state.assistant_template = tr._begin(AssistantMessage, content="")
             values = state.assistant_template.copy()
-            values["content"] = piece
+            values["content"] = piece if piece.isascii() else wire_text(piece)
             tr._out.append(chunk(AssistantMessage, values))
     if not state.released and not state.assistant and (state.failed or state.thoughts_done()):
         _release(tr, block, state)
@@ -165,7 +173,7 @@ def _release(tr: Translator, block: Block, state: ToolCallState) -> None:
     if state.pending:
         pending = "".join(state.pending)
         state.pending.clear()
-        _call_chunk(tr, block, state, arguments=pending)
+        _call_chunk(tr, block, state, arguments=wire_text(pending))
 
 
 def _call_chunk(
@@ -198,7 +206,8 @@ def without_thoughts(state: ToolCallState, parsed: Any) -> Any:
 
 
 def thoughts_text(state: ToolCallState) -> str:
-    return "".join(state.thoughts)
+    """The decoded thoughts (a lone surrogate escape decodes to U+FFFD, as in the input)."""
+    return wire_text("".join(state.thoughts))
 
 
 # --- text blocks ----------------------------------------------------------------------------

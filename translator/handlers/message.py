@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from .._arguments import copy_json
 from .._errors import EmptyResponseError, UpstreamError
 from .._messages import LettaPing, chunk, template
 
@@ -40,6 +41,7 @@ def message_start(tr: Translator, ev: Event) -> None:
     message = ev.data["message"]
     if not isinstance(message, dict):
         raise TypeError("message_start needs a 'message' object")
+    message = copy_json(message, "the message")  # shares nothing with the caller's dict
     if message.get("usage") is not None:
         _check_usage(message["usage"])
     tr._prefilled = tr._acc.start_message(message)
@@ -47,7 +49,7 @@ def message_start(tr: Translator, ev: Event) -> None:
 
 def message_delta(tr: Translator, ev: Event) -> None:
     _check_usage(ev.data.get("usage"))
-    tr._acc.apply_message_delta(ev.data)
+    tr._acc.apply_message_delta(copy_json(ev.data, "the message_delta"))
 
 
 def message_stop(tr: Translator, ev: Event) -> None:

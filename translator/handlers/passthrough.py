@@ -8,13 +8,16 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from .._arguments import copy_json
+from ._emit import own_start
+
 if TYPE_CHECKING:
     from .._events import Event
     from .._translator import Translator
 
 
 def start(tr: Translator, ev: Event) -> None:
-    tr._acc.open_block(ev.index, ev.data["content_block"])
+    tr._acc.open_block(ev.index, own_start(ev, check=False))
 
 
 def input_json_delta(tr: Translator, ev: Event) -> None:
@@ -26,13 +29,13 @@ def input_json_delta(tr: Translator, ev: Event) -> None:
 def compaction_delta(tr: Translator, ev: Event) -> None:
     block = tr._acc.open
     assert block is not None
-    block.compaction = ev.data
+    block.compaction = copy_json(ev.data, "the compaction delta")
 
 
 def unknown_delta(tr: Translator, ev: Event) -> None:
     block = tr._acc.open
     assert block is not None
-    block.extra.append(ev.data)
+    block.extra.append(copy_json(ev.data, "the delta"))
 
 
 def stop(tr: Translator, ev: Event) -> None:

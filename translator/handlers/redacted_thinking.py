@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from .._arguments import wire_text
 from .._messages import HiddenReasoningMessage, chunk
-from ._emit import check_start
+from ._emit import own_start
 
 if TYPE_CHECKING:
     from .._events import Event
@@ -13,14 +14,14 @@ if TYPE_CHECKING:
 
 
 def start(tr: Translator, ev: Event) -> None:
-    content_block = ev.data["content_block"]
-    check_start(content_block)
+    content_block = own_start(ev)
     block = tr._acc.open_block(ev.index, content_block)
     block.template = template = tr._begin(
         HiddenReasoningMessage, state="redacted", hidden_reasoning=None
     )
     values = template.copy()
-    values["hidden_reasoning"] = block.start.get("data")
+    data = block.start.get("data")
+    values["hidden_reasoning"] = None if data is None else wire_text(data)
     tr._out.append(chunk(HiddenReasoningMessage, values))
 
 

@@ -7,9 +7,10 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from .._arguments import copy_json, wire_text
 from .._messages import AssistantMessage, ReasoningMessage, chunk
 from . import legacy
-from ._emit import check_start
+from ._emit import own_start
 
 if TYPE_CHECKING:
     from .._accumulator import Block
@@ -19,8 +20,7 @@ if TYPE_CHECKING:
 
 def start(tr: Translator, ev: Event) -> None:
     """Fires when a text block opens; text already present on the start is emitted, not lost."""
-    content_block = ev.data["content_block"]
-    check_start(content_block)
+    content_block = own_start(ev)
     block = tr._acc.open_block(ev.index, content_block)
     mode = tr._config.text_as
     initial = block.start.get("text")
@@ -35,7 +35,7 @@ def start(tr: Translator, ev: Event) -> None:
     block.template = template = tr._begin(AssistantMessage, content="")
     if initial:
         values = template.copy()
-        values["content"] = initial
+        values["content"] = wire_text(initial)
         tr._out.append(chunk(AssistantMessage, values))
 
 
@@ -51,7 +51,7 @@ def text_delta(tr: Translator, ev: Event) -> None:
         _monologue(tr, block, text)
         return
     values = block.template.copy()
-    values["content"] = text
+    values["content"] = text if text.isascii() else wire_text(text)
     tr._out.append(chunk(AssistantMessage, values))
 
 
@@ -62,7 +62,7 @@ def _monologue(tr: Translator, block: Block, text: str) -> None:
     if released:
         assert block.template is not None
         values = block.template.copy()
-        values["reasoning"] = released
+        values["reasoning"] = wire_text(released)
         tr._out.append(chunk(ReasoningMessage, values))
 
 
@@ -72,7 +72,7 @@ def citations_delta(tr: Translator, ev: Event) -> None:
     assert block is not None
     if block.citations is None:
         block.citations = []
-    block.citations.append(ev.data["citation"])
+    block.citations.append(copy_json(ev.data["citation"], "the citation"))
 
 
 def stop(tr: Translator, ev: Event) -> None:

@@ -3,15 +3,17 @@
 The signature arrives (as signature_delta) after the thinking text, and a chunk once sent is
 never changed. So each block holds back its latest chunk until the next one arrives or the
 block stops, and the chunk sent at the stop carries the signature: one signature per block,
-never a stale one from an earlier block, never an empty extra chunk.
+never a stale one from an earlier block, never an empty extra chunk. A block with a signature
+and no text (omitted thinking) is one hidden-reasoning message instead (see `release`).
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
-from .._messages import ReasoningMessage, chunk
-from ._emit import check_start
+from .._arguments import wire_text
+from .._messages import HiddenReasoningMessage, LettaMessage, ReasoningMessage, chunk, template
+from ._emit import own_start
 
 if TYPE_CHECKING:
     from .._accumulator import Block
@@ -20,8 +22,7 @@ if TYPE_CHECKING:
 
 
 def start(tr: Translator, ev: Event) -> None:
-    content_block = ev.data["content_block"]
-    check_start(content_block)
+    content_block = own_start(ev)
     block = tr._acc.open_block(ev.index, content_block)
     block.template = tr._begin(ReasoningMessage, source="reasoner_model", reasoning="")
     initial = block.start.get("thinking")
@@ -38,7 +39,7 @@ def thinking_delta(tr: Translator, ev: Event) -> None:
         held = block.held
         if held is not None:
             values = block.template.copy()
-            values["reasoning"] = held
+            values["reasoning"] = held if held.isascii() else wire_text(held)
             tr._out.append(chunk(ReasoningMessage, values))
         block.held = text
 
@@ -50,17 +51,34 @@ def signature_delta(tr: Translator, ev: Event) -> None:
 
 
 def release(tr: Translator, block: Block) -> None:
-    """Send the held chunk, with the block's signature; used at stop and when failing."""
+    """Send the held chunk, with the block's signature; used at stop and when failing.
+
+    A block with a signature and no text at all is omitted thinking (`display: "omitted"`):
+    reasoning happened but the client cannot read it, so it goes out as Letta's
+    `hidden_reasoning_message` with `state="omitted"`, not as an empty reasoning chunk. Its
+    signature stays in `reasoning_content()` and `message_param()`."""
     assert block.template is not None
     signature = block.signature if block.signature is not None else block.start.get("signature")
     held = block.held
     block.held = None
-    if held is None and not signature:
+    if held is None:
+        if signature:
+            values = template(HiddenReasoningMessage, **_common(block.template))
+            values["state"] = "omitted"
+            tr._out.append(chunk(HiddenReasoningMessage, values))
         return
     values = block.template.copy()
-    values["reasoning"] = held or ""
-    values["signature"] = signature or None
+    values["reasoning"] = wire_text(held)
+    values["signature"] = wire_text(signature) if signature else None
     tr._out.append(chunk(ReasoningMessage, values))
+
+
+# The fields every Letta message has, which the omitted block's message takes from its template.
+_COMMON = tuple(name for name in LettaMessage.model_fields if name != "message_type")
+
+
+def _common(values: dict[str, Any]) -> dict[str, Any]:
+    return {name: values[name] for name in _COMMON}
 
 
 def stop(tr: Translator, ev: Event) -> None:

@@ -11,12 +11,11 @@ from __future__ import annotations
 import json
 from typing import TYPE_CHECKING, Any
 
-import jiter
-
 from .._accumulator import Block, ToolCall
+from .._arguments import parse_arguments, wire_text
 from .._messages import ApprovalRequestMessage, ToolCallMessage, chunk, tool_chunk
 from . import legacy
-from ._emit import check_start, tool_delta
+from ._emit import own_start, tool_delta
 
 if TYPE_CHECKING:
     from .._events import Event
@@ -30,8 +29,7 @@ def _message_class(tr: Translator, name: str) -> type[ToolCallMessage | Approval
 
 
 def start(tr: Translator, ev: Event) -> None:
-    content_block = ev.data["content_block"]
-    check_start(content_block)  # before it is recorded: tool_calls() never meets a nameless call
+    content_block = own_start(ev)  # checked before it is recorded: never a nameless call
     name = content_block["name"]
     call_id = content_block["id"]
     block = tr._acc.open_block(ev.index, content_block)
@@ -45,7 +43,7 @@ def start(tr: Translator, ev: Event) -> None:
         cls, approval=cls is ApprovalRequestMessage, tool_call=None, tool_calls=None
     )
     prefilled = block.start.get("input")
-    arguments = json.dumps(prefilled, ensure_ascii=False) if prefilled else None
+    arguments = wire_text(prefilled_arguments(prefilled)[0]) if prefilled else None
     first = tool_delta(name=name, arguments=arguments, tool_call_id=call_id)
     values = template.copy()
     values["tool_call"] = values["tool_calls"] = first
@@ -65,32 +63,38 @@ def input_json_delta(tr: Translator, ev: Event) -> None:
     text = ev.text
     block.parts.append(text)
     if text:
+        if not text.isascii():
+            text = wire_text(text)  # a lone surrogate cannot go out; `arguments` keeps it
         tr._out.append(tool_chunk(block.wire_class, block.template, text, block.start["id"]))
 
 
 def finalise(block: Block) -> ToolCall:
-    """The call as a runtime may execute it; `valid` only for a stopped block whose JSON parses
-    to an object."""
+    """The call as a runtime may execute it; `valid` only for a stopped block whose arguments
+    parse to an object under the policy of `_arguments`. `input` is always the parse of
+    `arguments`, the text that streamed (in inner-thoughts mode: without the thoughts member),
+    so the two agree even when a key is duplicated."""
     text = block.joined()
+    state = block.legacy
     parsed: Any
-    if text:
-        try:
-            parsed = jiter.from_json(text.encode())
-        except ValueError:
-            parsed = None
+    error: str | None = None
+    if state is not None and state.stripped:
+        arguments = "".join(state.stripped)
+        parsed, error = parse_arguments(arguments)
+    elif text:
         arguments = text
+        parsed, error = parse_arguments(text)
     else:
         parsed = block.start.get("input")
         if parsed is None:
             parsed = {}
-        arguments = json.dumps(parsed, ensure_ascii=False) if parsed else "{}"
-    state = block.legacy
-    if state is not None:
-        # The runtime sees the call as it streamed: without the thoughts member.
-        parsed = legacy.without_thoughts(state, parsed)
-        if not state.failed and state.stripped:
-            arguments = "".join(state.stripped)
-    ok = block.stopped and isinstance(parsed, dict)
+        arguments, error = prefilled_arguments(parsed)
+        if state is not None:
+            parsed = legacy.without_thoughts(state, parsed)
+    if not block.stopped:
+        error = "the block never reached content_block_stop"
+    elif error is None and not isinstance(parsed, dict):
+        error = f"the arguments are a JSON {type(parsed).__name__}, not an object"
+    ok = error is None
     return ToolCall(
         tool_call_id=block.start["id"],
         name=block.start["name"],
@@ -98,7 +102,19 @@ def finalise(block: Block) -> ToolCall:
         input=parsed if ok else None,
         valid=ok,
         index=block.index,
+        error=error,
     )
+
+
+def prefilled_arguments(prefilled: Any) -> tuple[str, str | None]:
+    """The JSON text of an input that came parsed on the block's start, and why it is not
+    JSON (NaN or Infinity in it), if so."""
+    if not prefilled:
+        return "{}", None
+    try:
+        return json.dumps(prefilled, ensure_ascii=False, allow_nan=False), None
+    except ValueError as exc:
+        return json.dumps(prefilled, ensure_ascii=False), str(exc)
 
 
 def stop(tr: Translator, ev: Event) -> None:
