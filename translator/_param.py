@@ -32,9 +32,10 @@ import json
 import types
 import typing
 from functools import cache
-from typing import TYPE_CHECKING, Any, Union, get_args, get_origin
+from typing import TYPE_CHECKING, Any, Union, cast, get_args, get_origin
 
 import typing_extensions
+from anthropic.types.beta import BetaMessageParam
 from anthropic.types.beta.beta_content_block_param import BetaContentBlockParam
 
 from ._accumulator import TOOL_INPUT_BLOCKS
@@ -56,14 +57,14 @@ _SEQUENCES = (
 )
 
 
-def message_param(blocks: list[Block]) -> dict[str, Any]:
+def message_param(blocks: list[Block]) -> BetaMessageParam:
     """`{"role": "assistant", "content": [...]}`, a valid `BetaMessageParam` (see module doc)."""
     content = []
     for block in blocks:
         param = _block_param(block)
         if param is not None:
             content.append(param)
-    return {"role": "assistant", "content": content}
+    return cast(BetaMessageParam, {"role": "assistant", "content": content})
 
 
 def _block_param(block: Block) -> dict[str, Any] | None:

@@ -14,7 +14,7 @@ from collections.abc import Callable
 from dataclasses import replace
 from typing import Any, NoReturn
 
-from anthropic.types.beta import BetaMessage
+from anthropic.types.beta import BetaMessage, BetaMessageParam
 from transitions import MachineError
 
 from ._accumulator import Accumulator, ToolCall
@@ -208,7 +208,7 @@ class Translator:
                 calls.append(call)
         return calls
 
-    def message_param(self) -> dict[str, Any]:
+    def message_param(self) -> BetaMessageParam:
         """The assistant turn to send back in the next request: `{"role": "assistant",
         "content": [...]}`, a valid `anthropic.types.beta.BetaMessageParam`. Every block as the
         API sent it, in order, one per block; after a cut only what is safe to send back (see
