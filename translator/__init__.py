@@ -6,7 +6,10 @@ The public API is this module's `__all__`; everything in underscored modules is 
 from ._accumulator import ToolCall
 from ._config import TranslatorConfig
 from ._errors import (
+    InternalError,
+    LimitExceededError,
     MalformedEventError,
+    SourceError,
     StreamProtocolError,
     TranslatorError,
     TruncatedStreamError,
@@ -38,14 +41,17 @@ __all__ = [
     "ApprovalRequestMessage",
     "AssistantMessage",
     "HiddenReasoningMessage",
+    # errors
+    "InternalError",
     "LettaStopReason",
     "LettaUsageStatistics",
-    # errors
+    "LimitExceededError",
     "MalformedEventError",
     "Message",
     "ReasoningContent",
     "ReasoningMessage",
     "RedactedReasoningContent",
+    "SourceError",
     "StopReasonType",
     "StreamProtocolError",
     "TextContent",
