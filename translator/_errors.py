@@ -82,11 +82,15 @@ class LimitExceededError(StreamProtocolError):
     `limit` names the config field (e.g. "max_block_chars"), `maximum` is its value and `value`
     the size that exceeded it."""
 
-    def __init__(self, detail: str, *, limit: str, maximum: int, value: int) -> None:
+    def __init__(
+        self, detail: str, *, limit: str, maximum: int, value: int, event_index: int | None = None
+    ) -> None:
         self.limit = limit
         self.maximum = maximum
         self.value = value
-        super().__init__(f"{detail}: {value:,} exceeds {limit}={maximum:,}")
+        super().__init__(
+            f"{detail}: {value:,} exceeds {limit}={maximum:,}", event_index=event_index
+        )
 
 
 class TruncatedStreamError(StreamProtocolError):

@@ -131,15 +131,17 @@ def _checked_delta(delta: Any, raw: dict[str, Any]) -> Event:
 
 def _from_sdk_delta(obj: Any) -> Event:
     """An SDK content_block_delta event: the bulk of a stream, read field by field."""
-    delta = getattr(obj, "delta", None)
-    dtype = getattr(delta, "type", None)
-    if dtype.__class__ is str:
+    try:
+        delta = obj.delta
+        dtype = delta.type
         field = DELTA_PAYLOAD.get(dtype)
-        if field is not None:
-            text = getattr(delta, field, None)
-            index = getattr(obj, "index", None)
-            if type(text) is str and type(index) is int and index >= 0:
-                return Event(dtype, index, text, None, _WIRE[dtype])
+        index = obj.index
+    except (AttributeError, TypeError):  # a junk model: judged on its dict form
+        return _from_sdk(obj)
+    if field is not None:
+        text = getattr(delta, field, None)
+        if type(text) is str and type(index) is int and index >= 0:
+            return Event(dtype, index, text, None, _WIRE[dtype])
     return _from_sdk(obj)
 
 
