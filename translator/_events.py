@@ -96,7 +96,7 @@ def _from_dict(raw: dict[str, Any]) -> Event:
         raise _malformed(f"unknown event type {kind!r}", kind)
     if kind == "content_block_start":
         block: Any = raw.get("content_block")
-        check_block(block, "'content_block'", kind)
+        check_block(block, "content_block", kind)
         # The block type travels in `text`: the machine's guards choose the state by it.
         return Event(kind, _index(raw.get("index"), kind), block["type"], raw, kind)
     if kind == "content_block_stop":

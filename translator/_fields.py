@@ -123,7 +123,7 @@ def check_block(block: Any, where: str, wire: str) -> None:
         raise _bad(where, "a block object with a string 'type'", block, True, wire)
     fields = _BLOCK_FIELDS.get(block["type"])
     if fields is not None:
-        _check_fields(block, fields, f"a {block['type']} block's ", wire)
+        _check_fields(block, fields, f"{where} (a {block['type']} block) ", wire)
 
 
 def check_message_start(raw: dict[str, Any], wire: str) -> None:

@@ -155,7 +155,7 @@ class SSEDecoder:
                 if chunk:  # it completes no event (nor a blank line across the cut)
                     tail.append(chunk)
                     self._held += len(chunk)
-                    if self._held > self._max:
+                    if self._held - (chunk[-1] == 10) > self._max:  # a final LF may end it
                         self._too_long(self._held)
                 return []
             tail.append(chunk)
@@ -168,7 +168,7 @@ class SSEDecoder:
             if chunk:
                 tail.append(chunk)
                 self._held = len(chunk)
-                if self._held > self._max:
+                if self._held - (chunk[-1] == 10) > self._max:
                     self._too_long(self._held)
             return []
         if len(chunk) > self._max:  # an event in it may be too long: each is measured
@@ -229,7 +229,7 @@ class SSEDecoder:
             pos = end + 2
         else:
             rest = len(buf) - last - 2
-            if rest <= limit:
+            if rest - (buf[-1] == 10) <= limit:
                 if rest:
                     self._tail.append(buf[last + 2 :])
                     self._held = rest

@@ -23,6 +23,7 @@ from ._accumulator import Accumulator, ToolCall
 from ._config import TranslatorConfig
 from ._errors import (
     InternalError,
+    LimitExceededError,
     StreamProtocolError,
     TranslatorError,
     TruncatedStreamError,
@@ -448,8 +449,17 @@ class Translator:
     def _replay_prefilled(self) -> None:
         """Blocks that arrive whole inside message_start are blocks like any other: each runs
         through the machine as a start and a stop, taking its index."""
-        # All checked at the event boundary: a malformed message_start applies none of them.
+        # All checked at the event boundary: a malformed message_start applies none of them,
+        # and neither does one that brings more than max_blocks.
         blocks, self._prefilled = self._prefilled, []
+        limit = self._acc.max_blocks
+        if len(blocks) > limit:
+            raise LimitExceededError(
+                "too many content blocks in message_start",
+                limit="max_blocks",
+                maximum=limit,
+                value=len(blocks),
+            )
         for index, block in enumerate(blocks):
             wire = f"message_start (content[{index}])"
             start = {"type": "content_block_start", "index": index, "content_block": block}

@@ -11,7 +11,7 @@ from .._messages import ToolCallDelta, chunk
 def check_start(block: dict[str, Any]) -> None:
     """The block start's fields, as the event boundary has already checked them (`_fields`):
     kept so that each handler states what it relies on before recording the block."""
-    check_block(block, "'content_block'", "content_block_start")
+    check_block(block, "content_block", "content_block_start")
 
 
 def tool_delta(
