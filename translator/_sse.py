@@ -55,6 +55,7 @@ _ENCODED: dict[str, bytes] = {
     )
 }
 _SPACE = b" \t\r\n"
+_FOREIGN_SHOWN = 1024  # bytes of a body that is not SSE kept to describe it
 
 
 class SSEDecoder:
@@ -71,6 +72,7 @@ class SSEDecoder:
         "_at_start",
         "_closed",
         "_error",
+        "_foreign",
         "_held",
         "_last_event_id",
         "_max",
@@ -92,6 +94,7 @@ class SSEDecoder:
         self._tail: list[bytes] = []
         self._held = 0  # bytes in _tail
         self._sniff = True  # no byte but white space seen yet: the body may still not be SSE
+        self._foreign: bytes | None = None  # the start of a body that is not SSE, to describe
         self._seen = 0
         self._skip_lf = False  # the last chunk ended in CR: a leading LF completes that CRLF
         self._at_start = True  # a leading BOM is still possible
@@ -145,6 +148,8 @@ class SSEDecoder:
                 return []
         if self._sniff:
             self._sniff_body(chunk)
+            if self._foreign is not None:
+                return []
         if b"\r" in chunk:
             # A CR at the very end may be half of a CRLF: the next chunk's LF is then dropped.
             self._skip_lf = chunk[-1] == 13
@@ -192,6 +197,8 @@ class SSEDecoder:
         if self._closed:
             return []
         self._closed = True
+        if self._foreign is not None:
+            self._refuse_foreign()
         block = b"".join(self._tail)
         self._tail.clear()
         self._held = 0
@@ -249,23 +256,34 @@ class SSEDecoder:
         self._refuse()
 
     def _sniff_body(self, chunk: bytes) -> None:
-        """Refuse a body whose first byte that is not white space cannot begin SSE but does
-        begin JSON or markup: say what it is, before any of it is held."""
-        body = chunk.lstrip(_SPACE)
-        if not body:
-            return
+        """Tell a body whose first byte that is not white space cannot begin SSE but does begin
+        JSON or markup; keep its first KiB (and nothing more) to say what it is."""
+        foreign = self._foreign
+        if foreign is None:
+            body = chunk.lstrip(_SPACE)
+            if not body:
+                return
+            if body[:1] not in (b"{", b"[", b"<"):
+                self._sniff = False
+                return
+            foreign = body
+        else:
+            foreign += chunk
+        self._foreign = foreign
+        if len(foreign) >= _FOREIGN_SHOWN:
+            self._refuse_foreign()
+
+    def _refuse_foreign(self) -> NoReturn:
+        body, self._foreign = self._foreign or b"", None
         self._sniff = False
-        first = body[:1]
-        if first not in (b"{", b"[", b"<"):
-            return
         shown = body[:80].decode("utf-8", "replace")
-        if first == b"<":
+        if body[:1] == b"<":
             detail = "the body is HTML or XML, not server-sent events (a proxy's error page?)"
             detail += f": {shown!r}"
         else:
             detail = "the body is JSON, not server-sent events"
             try:
-                parsed = from_json(body, partial_mode="trailing-strings")
+                parsed = from_json(body[:_FOREIGN_SHOWN], partial_mode="trailing-strings")
             except ValueError:
                 parsed = None
             inner = parsed.get("error") if isinstance(parsed, dict) else None
