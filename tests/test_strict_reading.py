@@ -27,7 +27,7 @@ from translator import (
 
 from . import events as ev
 from .helpers import config, load_events, real_fixtures
-from .strategies import budget, count_example
+from .strategies import budget, count_example, fuzz_events
 
 
 def fail_at(
@@ -251,6 +251,25 @@ def test_every_required_field_is_checked_at_its_event(
     assert path[-1] in str(err)
     assert tr.snapshot() == snapshot  # nothing of the bad event recorded
     assert [m.message_type for m in err.messages][-2:] == ["stop_reason", "usage_statistics"]
+
+
+@settings(max_examples=budget(300), deadline=None)
+@given(events=fuzz_events())
+def test_junk_is_judged_at_the_boundary_never_as_a_bug(events: list[Any]) -> None:
+    """A hole in the boundary's checks would surface as an exception deep in a handler, now an
+    InternalError: junk, as dicts or as the SDK's unvalidated models, must never get that far."""
+    tr = Translator(config())
+    try:
+        for event in events:
+            tr.feed(event)
+        tr.finish()
+    except InternalError as err:  # pragma: no cover - the failure this test is for
+        raise AssertionError(f"the boundary let junk through: {err!r}") from err
+    except TranslatorError as err:
+        count_example(type(err).__name__)
+        assert tr.state == "failed"
+    else:
+        count_example("completed")
 
 
 # --- faults named for who caused them ------------------------------------------------------------
