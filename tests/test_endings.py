@@ -447,3 +447,37 @@ def test_the_stream_helpers_value_error_on_tool_json_is_a_source_error(mode: str
     snapshot = tr.snapshot()
     assert snapshot is not None
     assert snapshot.content[0].text == "ab"
+
+
+def test_an_unawaited_create_call_closed_before_its_first_item_is_closed_not_leaked() -> None:
+    import warnings
+
+    async def create() -> Any:  # stands for `client.messages.create(..., stream=True)`
+        raise AssertionError("never awaited")  # pragma: no cover
+
+    async def main() -> Translator:
+        tr = Translator(config())
+        messages = atranslate(create(), translator=tr)
+        await messages.aclose()
+        return tr
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # a "coroutine ... was never awaited" warning fails
+        tr = asyncio.run(main())
+    assert tr.letta_stop_reason == "cancelled"
+
+
+def test_a_dropped_unstarted_async_generator_still_cancels_and_closes_the_call() -> None:
+    import gc
+    import warnings
+
+    async def create() -> Any:  # pragma: no cover - never awaited
+        raise AssertionError
+
+    tr = Translator(config())
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        messages = atranslate(create(), translator=tr)
+        del messages
+        gc.collect()
+    assert tr.letta_stop_reason == "cancelled"

@@ -28,6 +28,7 @@ to settle a close before its first item.
 
 from __future__ import annotations
 
+import inspect
 import json
 from collections.abc import (
     AsyncGenerator,
@@ -296,6 +297,16 @@ class _AsyncMessages(AsyncGenerator[Message, None]):
         try:
             await _sdk.aclose(*self._guard.upstream)
         finally:
+            self._guard.left()
+
+    def __del__(self) -> None:
+        # Dropped without ever being started or closed: nothing async can run now, but the
+        # translator is still cancelled and an un-awaited `create()` call closed (no warning).
+        if not self._started:
+            self._started = True
+            for obj in self._guard.upstream:
+                if inspect.iscoroutine(obj):
+                    obj.close()
             self._guard.left()
 
     def __repr__(self) -> str:
