@@ -64,8 +64,9 @@ class SSEDecoder:
     Errors are positioned and lose nothing: when an event is malformed, `feed` still returns
     the good events before it in the same chunk, and the `MalformedEventError` is raised by the
     next `feed` or `close` (`pending_error` shows it at once; `iter_sse` raises it at once).
-    After that, and after `close`, feeding raises `UsageError`. `max_event_bytes` bounds one
-    event, as received (before CRLF is normalised, counted after).
+    After that, and after `close`, feeding raises `UsageError`. `max_event_bytes` bounds the
+    bytes of one event (its lines, with CRLF made LF, without the blank line that ends it),
+    complete or still arriving: the bytes held never exceed it by more than one chunk.
     """
 
     __slots__ = (
