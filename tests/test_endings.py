@@ -481,3 +481,50 @@ def test_a_dropped_unstarted_async_generator_still_cancels_and_closes_the_call()
         del messages
         gc.collect()
     assert tr.letta_stop_reason == "cancelled"
+
+
+def test_a_cancellation_storm_leaves_every_stream_with_its_one_stop_reason() -> None:
+    """Hundreds of interleaved consumers of failing and complete streams, each cancelled at a
+    random moment (or not at all): every one can account for exactly one stop reason."""
+    import random
+
+    rng = random.Random(15)
+    streams = [FAULTS["protocol"], FAULTS["upstream"], FAULTS["source"]]
+    complete = Fault(
+        [*BASE, ev.block_stop(1), ev.message_delta(), ev.message_stop()], None, TranslatorError
+    )
+
+    async def main() -> list[tuple[list[Message], Translator]]:
+        runs: list[tuple[list[Message], Translator]] = []
+        tasks = []
+        for number in range(300):
+            fault = complete if number % 4 == 0 else streams[number % 3]
+            twin = "atranslate_sse" if number % 2 else "atranslate"
+            tr = Translator(config(**fault.settings))
+            got: list[Message] = []
+            runs.append((got, tr))
+            gen = wrapped(twin, source_for(twin, fault), tr)
+
+            async def consume(gen: Any = gen, got: list[Message] = got) -> None:
+                async with aclosing(gen):
+                    async for message in gen:
+                        got.append(message)
+                        await asyncio.sleep(0)
+
+            tasks.append(asyncio.create_task(consume()))
+        for _ in range(40):
+            await asyncio.sleep(0)
+            for task in rng.sample(tasks, 10):
+                task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+        return runs
+
+    runs = asyncio.run(main())
+    # The storm hit streams before, during and after their end.
+    assert {tr.letta_stop_reason for _, tr in runs} == {"cancelled", "error", "end_turn"}
+    for got, tr in runs:
+        seen = got + tr.closing_messages
+        kinds = [m.message_type for m in seen]
+        assert kinds.count("stop_reason") == 1, kinds
+        assert kinds[-2:] == ["stop_reason", "usage_statistics"]
+        assert tr.state in ("done", "failed")
