@@ -342,7 +342,8 @@ class Translator:
 
     def fail(self, err: TranslatorError) -> NoReturn:
         """End the stream with a fault found outside the translator (an SSE event the decoder
-        could not read, an input the stream wrappers refuse) exactly as a fault of its own:
+        could not read, an input the stream wrappers refuse, an exception of the event source)
+        exactly as a fault of its own:
         sticky `failed`, the error stop reason and usage on `err.messages`, then raise `err`."""
         if self._finished or self._state == FAILED:
             err.translator = self
