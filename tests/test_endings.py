@@ -528,3 +528,34 @@ def test_a_cancellation_storm_leaves_every_stream_with_its_one_stop_reason() -> 
         assert kinds.count("stop_reason") == 1, kinds
         assert kinds[-2:] == ["stop_reason", "usage_statistics"]
         assert tr.state in ("done", "failed")
+
+
+@pytest.mark.parametrize("call", ["create", "stream"])
+def test_a_client_stream_closed_before_its_first_item_releases_it_and_cancels(call: str) -> None:
+    """`create(stream=True)` has already sent the request: its response is closed. The helper's
+    manager has not: closing before the first item sends nothing."""
+    import anthropic
+
+    from .loopback import Loopback, Reply
+
+    body = b"".join(sse(e) for e in BASE)
+    request: dict[str, Any] = {
+        "model": "claude-test",
+        "max_tokens": 64,
+        "messages": [{"role": "user", "content": "hi"}],
+    }
+    tr = Translator(config())
+    with (
+        Loopback([Reply(body, hold_after=len(body))]) as server,
+        anthropic.Anthropic(api_key="t", base_url=server.url, max_retries=0) as client,
+    ):
+        if call == "create":
+            stream: Any = client.messages.create(**request, stream=True)
+        else:
+            stream = client.messages.stream(**request)
+        translate(stream, translator=tr).close()
+        if call == "create":
+            assert stream.response.is_closed
+        else:
+            assert server.requests == []
+    assert (tr.state, tr.letta_stop_reason) == ("failed", "cancelled")
