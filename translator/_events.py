@@ -4,6 +4,11 @@ SDK objects (beta and non-beta) and plain dicts are read here and nowhere else. 
 of a stream, are read field by field without dumping the SDK object; the few boundary events are
 turned into plain dicts with the SDK's own `to_dict()`, the same conversion its `accumulate_event`
 uses, so that our snapshot and the SDK's agree.
+
+This is where faults of the stream are named: every event is checked here against what the
+protocol requires of it (`_fields` for the boundary events, the one string payload for deltas),
+and an event that fails is a `MalformedEventError` raised here, naming the field, before any
+handler runs. Handlers can then read what they need; an exception of theirs is a bug.
 """
 
 from __future__ import annotations
@@ -222,7 +227,8 @@ def _reader_for(cls: type) -> Reader:
 
 def normalise(event: Any) -> Event | None:
     """Read one input event; None for a `messages.stream()` helper event that repeats a raw
-    one. Raises MalformedEventError or UsageError, nothing else."""
+    one. Raises MalformedEventError or UsageError, nothing else (a property test feeds it junk
+    to hold it to that)."""
     reader = _READERS.get(type(event))
     if reader is None:
         reader = _reader_for(type(event))
