@@ -4,7 +4,7 @@ The accumulator only records; it never decides legality (that is `_states`) and 
 wire messages (that is `handlers`). It stays readable whatever happened, including after a
 failure, so callers can always inspect what arrived before a fault. Streamed strings are kept
 as lists of parts, never re-joined or re-parsed per delta: the translator merges an open block's
-new parts into one string every 64 events (a small delta alone is a ~50-byte object for its
+new parts into one string every 256 events (a small delta alone is a ~50-byte object for its
 few bytes of text), which is also when the block's size is checked against its limit, and a
 block's parts become one string at its stop.
 """

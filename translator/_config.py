@@ -54,7 +54,7 @@ class TranslatorConfig:
     `max_event_bytes`: bytes of one SSE event, the raw-bytes path (16 MiB).
     `max_block_chars`: characters of one block's streamed content: text, thinking, tool or
     server-tool arguments (32 Mi). Counted in characters, not bytes, so that the hot path need
-    not encode; checked as the block's pieces are merged (every 64 events) and at its stop.
+    not encode; checked as the block's pieces are merged (every 256 events) and at its stop.
     `max_blocks`: content blocks in one message, those inside message_start included (10,000).
 
     A bad value of any field is the caller's `UsageError`, raised here.

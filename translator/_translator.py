@@ -280,7 +280,7 @@ class Translator:
                     raise self._refused(ev, EDGES[(before, ev.kind)])
                 if handler is not None:
                     handler(self, ev)
-                if not index & 63:  # every 64 events: fewer objects per byte, and the limit
+                if not index & 255:  # every 256 events: fewer objects per byte, and the limit
                     self._acc.merge_open()
                 if self._trace is not None:
                     self._trace.on_event(self, ev)
