@@ -154,7 +154,7 @@ def test_a_tool_block_without_a_name_is_malformed() -> None:
     tr, _ = fed([ev.message_start()])
     err = fail(tr, ev.block_start(0, {"type": "tool_use", "id": "toolu_1", "input": {}}))
     assert isinstance(err, MalformedEventError)
-    assert "tool_use block needs a string 'name'" in str(err)
+    assert "content_block (a tool_use block) 'name' must be a string, it is missing" in str(err)
     assert_failed_cleanly(tr, err)
 
 

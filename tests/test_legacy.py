@@ -21,6 +21,7 @@ from translator import (
     Translator,
     TranslatorConfig,
     TruncatedStreamError,
+    UsageError,
 )
 
 from . import events as ev
@@ -313,7 +314,7 @@ def test_every_legacy_message_validates_with_letta_client() -> None:
 
 
 def test_config_refuses_contradictions() -> None:
-    with pytest.raises(ValueError, match="text_as"):
+    with pytest.raises(UsageError, match="text_as"):
         TranslatorConfig(text_as="shout")  # type: ignore[arg-type]
-    with pytest.raises(ValueError, match="cannot be the thoughts"):
+    with pytest.raises(UsageError, match="cannot be the thoughts"):
         TranslatorConfig(inner_thoughts_kwarg="message", assistant_message_tool=SEND)

@@ -17,6 +17,7 @@ import pytest
 from translator import (
     LettaStopReason,
     MalformedEventError,
+    SourceError,
     Translator,
     TranslatorError,
     TruncatedStreamError,
@@ -307,15 +308,16 @@ def test_a_connection_lost_after_message_stop_loses_nothing() -> None:
     assert closed == [True]
 
 
-def test_other_exceptions_from_the_source_propagate_as_they_are() -> None:
+def test_other_exceptions_from_the_source_end_the_stream_as_a_source_error() -> None:
     exc = ValueError("a bug in the caller's generator")
     closed: list[bool] = []
     tr = Translator(config())
-    with pytest.raises(ValueError, match="a bug") as info:
-        list(translate(failing_source([ev.message_start()], exc, closed), translator=tr))
-    assert info.value is exc
+    seen: list[Any] = []
+    with pytest.raises(SourceError, match="a bug") as info:
+        seen.extend(translate(failing_source([ev.message_start()], exc, closed), translator=tr))
+    assert info.value.__cause__ is exc
     assert closed == [True]
-    assert tr.state == "message"  # not the translator's to judge: the caller may finish() it
+    assert_failed_with_error_stop(tr, seen, info.value)
 
 
 def test_an_error_event_in_raw_bytes_is_an_upstream_error() -> None:
@@ -388,8 +390,12 @@ def test_closing_after_message_stop_has_nothing_to_cancel() -> None:
     gen = translate(source, translator=tr)
     while next(gen).message_type != "stop_reason":
         pass
-    gen.close()
-    assert (tr.state, tr.letta_stop_reason, tr.closing_messages) == ("done", "end_turn", [])
+    gen.close()  # left on the stop reason: the usage it did not receive waits on the translator
+    assert (tr.state, tr.letta_stop_reason, tr.closing_messages) == (
+        "done",
+        "end_turn",
+        [tr.usage()],
+    )
 
 
 def test_ctrl_c_while_reading_cancels_and_propagates() -> None:

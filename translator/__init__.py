@@ -12,7 +12,10 @@ from ._accumulator import ToolCall
 from ._config import TranslatorConfig
 from ._errors import (
     EmptyResponseError,
+    InternalError,
+    LimitExceededError,
     MalformedEventError,
+    SourceError,
     StreamProtocolError,
     TranslatorError,
     TruncatedStreamError,
@@ -56,34 +59,31 @@ __all__ = [
     "DONE_FRAME",
     "RUN_ID_STANDIN",
     "STOP_REASONS",
-    # Letta wire messages and content parts
     "ApprovalRequestMessage",
     "AssistantMessage",
     "ContentPart",
-    # errors
     "EmptyResponseError",
-    # Letta's wire out
     "FrameEncoder",
     "HiddenReasoningMessage",
+    "InternalError",
     "LettaErrorMessage",
     "LettaPing",
     "LettaStopReason",
     "LettaUsageStatistics",
-    # errors
+    "LimitExceededError",
     "MalformedEventError",
     "Message",
     "ReasoningContent",
     "ReasoningMessage",
     "RedactedReasoningContent",
+    "SourceError",
     "State",
     "StopReasonType",
     "StreamProtocolError",
     "TextContent",
-    # results
     "ToolCall",
     "ToolCallDelta",
     "ToolCallMessage",
-    # the translator and its configuration
     "Translator",
     "TranslatorConfig",
     "TranslatorError",

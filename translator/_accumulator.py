@@ -3,7 +3,10 @@
 The accumulator only records; it never decides legality (that is `_states`) and never builds
 wire messages (that is `handlers`). It stays readable whatever happened, including after a
 failure, so callers can always inspect what arrived before a fault. Streamed strings are kept
-as lists of parts and joined on demand, never re-joined or re-parsed per delta.
+as lists of parts, never re-joined or re-parsed per delta: the translator merges an open block's
+new parts into one string every 256 events (a small delta alone is a ~50-byte object for its
+few bytes of text), which is also when the block's size is checked against its limit, and a
+block's parts become one string at its stop.
 """
 
 from __future__ import annotations
@@ -13,6 +16,8 @@ from dataclasses import dataclass
 from typing import Any
 
 import jiter
+
+from ._errors import LimitExceededError
 
 __all__ = ["TOOL_INPUT_BLOCKS", "Accumulator", "Block", "ToolCall"]
 
@@ -61,8 +66,10 @@ class Block:
         "held",
         "index",
         "legacy",
+        "merged",
         "parts",
         "signature",
+        "size",
         "start",
         "stopped",
         "template",
@@ -75,6 +82,9 @@ class Block:
         self.start = start
         self.type: str = start["type"]
         self.parts: list[str] = []
+        # parts[:merged] are merged pieces, `size` characters in all; the rest are new deltas.
+        self.merged = 0
+        self.size = 0
         self.citations: list[Any] | None = None
         self.signature: str | None = None
         self.compaction: dict[str, Any] | None = None
@@ -89,9 +99,27 @@ class Block:
         self.legacy: Any = None
 
     def joined(self) -> str:
-        if len(self.parts) > 1:
-            self.parts[:] = ["".join(self.parts)]
-        return self.parts[0] if self.parts else ""
+        parts = self.parts
+        if len(parts) > 1:
+            parts[:] = ["".join(parts)]
+        if not parts:
+            return ""
+        self.merged = 1
+        self.size = len(parts[0])
+        return parts[0]
+
+    def merge(self) -> int:
+        """Merge the parts that arrived since the last merge into one string (few objects per
+        byte, and no re-join of what was merged before); return the block's size so far."""
+        parts = self.parts
+        merged = self.merged
+        count = len(parts) - merged
+        if count > 1:
+            parts[merged:] = ["".join(parts[merged:])]
+        if count > 0:
+            self.size += len(parts[merged])
+            self.merged = merged + 1
+        return self.size
 
     def snapshot(self) -> dict[str, Any]:
         """The block as the SDK's accumulate_event would hold it, as a plain dict."""
@@ -123,9 +151,20 @@ class Block:
 class Accumulator:
     """The shared record of one stream."""
 
-    __slots__ = ("blocks", "message", "open", "stop_details", "stop_reason", "usage")
+    __slots__ = (
+        "blocks",
+        "max_block_chars",
+        "max_blocks",
+        "message",
+        "open",
+        "stop_details",
+        "stop_reason",
+        "usage",
+    )
 
-    def __init__(self) -> None:
+    def __init__(self, max_blocks: int, max_block_chars: int) -> None:
+        self.max_blocks = max_blocks
+        self.max_block_chars = max_block_chars
         self.message: dict[str, Any] | None = None
         self.blocks: list[Block] = []
         self.open: Block | None = None
@@ -143,14 +182,35 @@ class Accumulator:
         return list(content)
 
     def open_block(self, index: int, start: dict[str, Any]) -> Block:
+        if len(self.blocks) >= self.max_blocks:
+            raise LimitExceededError(
+                "too many content blocks",
+                limit="max_blocks",
+                maximum=self.max_blocks,
+                value=len(self.blocks) + 1,
+            )
         block = Block(index, start)
         self.blocks.append(block)
         self.open = block
         return block
 
+    def merge_open(self) -> None:
+        """Merge the open block's new parts, and hold it to its size limit."""
+        block = self.open
+        if block is not None and block.merge() > self.max_block_chars:
+            raise LimitExceededError(
+                f"block {block.index} ({block.type}) is too long",
+                limit="max_block_chars",
+                maximum=self.max_block_chars,
+                value=block.size,
+            )
+
     def close_block(self) -> Block:
+        """The open block is complete: checked against its limit, its parts made one string."""
         block = self.open
         assert block is not None  # the machine only routes a stop to an open block
+        self.merge_open()
+        block.joined()
         block.stopped = True
         self.open = None
         return block

@@ -25,6 +25,8 @@ from typing import Any
 
 import jiter
 
+from ._errors import MalformedEventError
+
 __all__ = ["MAX_DEPTH", "NestingError", "copy_json", "parse_arguments", "wire_text"]
 
 #: The deepest nesting jiter parses (objects and arrays count alike); deeper is refused.
@@ -34,8 +36,8 @@ _SURROGATE = re.compile("[\ud800-\udfff]")
 _REPLACEMENT = "\ufffd"
 
 
-class NestingError(ValueError):
-    """A value nested deeper than `MAX_DEPTH` levels."""
+class NestingError(MalformedEventError, ValueError):
+    """A value nested deeper than `MAX_DEPTH` levels: the event that carried it is malformed."""
 
     def __init__(self, where: str = "the value") -> None:
         super().__init__(f"{where} is nested deeper than {MAX_DEPTH} levels")
@@ -111,7 +113,7 @@ def copy_json(value: Any, where: str = "the value", depth: int = 0) -> Any:
 
     Used where data enters from a caller (a fed event dict) and where results leave, so that
     nobody's later mutation reaches anybody else. Deeper than `MAX_DEPTH` raises NestingError
-    (a ValueError, which the translator reports as a malformed event), never RecursionError.
+    (a MalformedEventError), never RecursionError.
     Other values (strings, numbers, SDK objects) are immutable here and kept as they are.
     """
     cls = value.__class__

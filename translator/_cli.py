@@ -109,7 +109,7 @@ def config_from_args(args: argparse.Namespace) -> TranslatorConfig:
             assistant_message_tool=args.assistant_message_tool,
             text_as=args.text_as,
         )
-    except ValueError as exc:
+    except TranslatorError as exc:  # a UsageError: the config refused the options
         raise CliError(str(exc)) from None
 
 

@@ -8,11 +8,20 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Literal
 
+from ._errors import UsageError
 from ._ids import new_message_id
 
-__all__ = ["TextAs", "TranslatorConfig"]
+__all__ = ["DEFAULT_LIMITS", "TextAs", "TranslatorConfig"]
 
 TextAs = Literal["assistant", "reasoning", "drop"]
+
+
+#: The size limits' defaults, by field name.
+DEFAULT_LIMITS = {
+    "max_event_bytes": 16 * 2**20,
+    "max_block_chars": 32 * 2**20,
+    "max_blocks": 10_000,
+}
 
 
 def _utcnow() -> datetime:
@@ -50,6 +59,17 @@ class TranslatorConfig:
     argument of calls to that tool streams as assistant text instead of tool-call chunks.
     `text_as`: "assistant" (default), "reasoning" (plain text is inner monologue: non-native
     reasoning with `<thinking>` tags removed) or "drop" (nothing streamed; kept in the results).
+
+    Limits against hostile or runaway input; each exceeded one fails the stream with
+    `LimitExceededError` (and its one stop reason). The defaults are far above anything the API
+    sends, so only a broken or hostile source meets them:
+    `max_event_bytes`: bytes of one SSE event, the raw-bytes path (16 MiB).
+    `max_block_chars`: characters of one block's streamed content: text, thinking, tool or
+    server-tool arguments (32 Mi). Counted in characters, not bytes, so that the hot path need
+    not encode; checked as the block's pieces are merged (every 256 events) and at its stop.
+    `max_blocks`: content blocks in one message, those inside message_start included (10,000).
+
+    A bad value of any field is the caller's `UsageError`, raised here.
     """
 
     requires_approval_tools: AbstractSet[str] = field(default_factory=frozenset)
@@ -63,18 +83,38 @@ class TranslatorConfig:
     inner_thoughts_kwarg: str | None = None
     assistant_message_tool: tuple[str, str] | None = None
     text_as: TextAs = "assistant"
+    max_event_bytes: int = DEFAULT_LIMITS["max_event_bytes"]
+    max_block_chars: int = DEFAULT_LIMITS["max_block_chars"]
+    max_blocks: int = DEFAULT_LIMITS["max_blocks"]
 
     def __post_init__(self) -> None:
         tools: Iterable[str] = self.requires_approval_tools
-        if isinstance(tools, str):
-            raise TypeError("requires_approval_tools takes a collection of names, not one string")
-        object.__setattr__(self, "requires_approval_tools", frozenset(tools))
+        if isinstance(tools, str) or not hasattr(tools, "__iter__"):
+            raise UsageError("requires_approval_tools takes a collection of names, not one string")
+        names = frozenset(tools)
+        if not all(isinstance(name, str) for name in names):
+            raise UsageError("requires_approval_tools must hold tool names (strings)")
+        object.__setattr__(self, "requires_approval_tools", names)
+        for name in ("run_id", "step_id", "inner_thoughts_kwarg"):
+            value = getattr(self, name)
+            if value is not None and not isinstance(value, str):
+                raise UsageError(f"{name} must be a string or None, not {type(value).__name__}")
+        for name in ("id_factory", "clock"):
+            if not callable(getattr(self, name)):
+                raise UsageError(f"{name} must be callable")
+        for name in ("max_event_bytes", "max_block_chars", "max_blocks"):
+            value = getattr(self, name)
+            if type(value) is not int or value < 1:
+                raise UsageError(f"{name} must be a positive integer, not {value!r}")
         if self.text_as not in ("assistant", "reasoning", "drop"):
-            raise ValueError(f"text_as must be assistant, reasoning or drop, not {self.text_as!r}")
+            raise UsageError(f"text_as must be assistant, reasoning or drop, not {self.text_as!r}")
         if self.assistant_message_tool is not None:
-            tool, argument = self.assistant_message_tool
+            try:
+                tool, argument = self.assistant_message_tool
+            except (TypeError, ValueError):
+                raise UsageError("assistant_message_tool is a (tool, argument) pair") from None
             object.__setattr__(self, "assistant_message_tool", (str(tool), str(argument)))
             if argument == self.inner_thoughts_kwarg:
-                raise ValueError("the assistant message argument cannot be the thoughts argument")
+                raise UsageError("the assistant message argument cannot be the thoughts argument")
         if self.inner_thoughts_kwarg == "":
-            raise ValueError("inner_thoughts_kwarg must be a name or None")
+            raise UsageError("inner_thoughts_kwarg must be a name or None")

@@ -1,8 +1,10 @@
 """The exception hierarchy: every failure names the side at fault and where it happened.
 
 As in h11, the class says who broke the rules: `StreamProtocolError` is the remote side (the
-stream), `UsageError` is the local side (the caller), and `UpstreamError` is the API reporting its
-own failure through an `error` event. Anything else escaping `Translator` is a bug.
+stream), `UsageError` is the local side (the caller), `UpstreamError` is the API reporting its
+own failure through an `error` event, and `SourceError` is the event source (the client or a
+generator around it) failing with something that is not a transport error. An exception of the
+translator's own code is a bug, and says so: `InternalError`, with the original as `__cause__`.
 """
 
 from __future__ import annotations
@@ -15,7 +17,10 @@ if TYPE_CHECKING:
 
 __all__ = [
     "EmptyResponseError",
+    "InternalError",
+    "LimitExceededError",
     "MalformedEventError",
+    "SourceError",
     "StreamProtocolError",
     "TranslatorError",
     "TruncatedStreamError",
@@ -72,6 +77,23 @@ class MalformedEventError(StreamProtocolError):
     """An event that cannot be read at all: not JSON, no `type`, a missing or mistyped field."""
 
 
+class LimitExceededError(StreamProtocolError):
+    """The stream exceeded one of `TranslatorConfig`'s size limits (hostile or runaway input).
+
+    `limit` names the config field (e.g. "max_block_chars"), `maximum` is its value and `value`
+    the size that exceeded it."""
+
+    def __init__(
+        self, detail: str, *, limit: str, maximum: int, value: int, event_index: int | None = None
+    ) -> None:
+        self.limit = limit
+        self.maximum = maximum
+        self.value = value
+        super().__init__(
+            f"{detail}: {value:,} exceeds {limit}={maximum:,}", event_index=event_index
+        )
+
+
 class TruncatedStreamError(StreamProtocolError):
     """The input ended before `message_stop`; unfinished tool calls are reported invalid."""
 
@@ -112,4 +134,17 @@ class EmptyResponseError(TranslatorError):
 
 
 class UsageError(TranslatorError):
-    """The caller misused the translator: feed after finish or failure, or an unreadable input."""
+    """The caller misused the translator: feed after finish or failure, an unreadable input, a
+    bad `TranslatorConfig` value (raised when the config is made), an `id_factory` that fails."""
+
+
+class SourceError(TranslatorError):
+    """The event source raised an exception that is not a transport error and not a decoding
+    error: the `messages.stream()` helper refusing tool JSON it cannot parse, a `RuntimeError`
+    from a generator wrapping the stream. The stream cannot go on; `__cause__` is the original."""
+
+
+class InternalError(TranslatorError):
+    """A bug in the translator: its own code raised while handling an event it had accepted.
+    The stream still ends with its one stop reason; `__cause__` is the original exception.
+    Please report it with the event that triggered it."""

@@ -4,6 +4,11 @@ SDK objects (beta and non-beta) and plain dicts are read here and nowhere else. 
 of a stream, are read field by field without dumping the SDK object; the few boundary events are
 turned into plain dicts with the SDK's own `to_dict()`, the same conversion its `accumulate_event`
 uses, so that our snapshot and the SDK's agree.
+
+This is where faults of the stream are named: every event is checked here against what the
+protocol requires of it (`_fields` for the boundary events, the one string payload for deltas),
+and an event that fails is a `MalformedEventError` raised here, naming the field, before any
+handler runs. Handlers can then read what they need; an exception of theirs is a bug.
 """
 
 from __future__ import annotations
@@ -12,6 +17,7 @@ from collections.abc import Callable
 from typing import Any, get_args
 
 from ._errors import MalformedEventError, UsageError
+from ._fields import check_block, check_message_delta, check_message_start, check_structured_delta
 
 __all__ = ["DELTA_PAYLOAD", "Event", "is_derived", "normalise"]
 
@@ -77,54 +83,68 @@ def _from_dict(raw: dict[str, Any]) -> Event:
         delta = raw.get("delta")
         # The common case first, checked in one go: a well-formed delta with a string payload.
         if type(delta) is dict:
-            field = DELTA_PAYLOAD.get(delta.get("type"))  # type: ignore[arg-type]
+            try:
+                field = DELTA_PAYLOAD.get(delta.get("type"))  # type: ignore[arg-type]
+            except TypeError:  # an unhashable "type": told apart off the fast path
+                field = None
             if field is not None:
                 text = delta.get(field)
                 index = raw.get("index")
                 if type(text) is str and type(index) is int and index >= 0:
                     dtype = delta["type"]
                     return Event(dtype, index, text, None, _WIRE[dtype])
-        if not isinstance(delta, dict):
-            raise _malformed("content_block_delta without a 'delta' object", "content_block_delta")
-        dtype = delta.get("type")
-        if not isinstance(dtype, str):
-            raise _malformed("delta without a string 'type'", "content_block_delta")
-        wire = _WIRE.get(dtype) or f"content_block_delta ({dtype})"
-        index = _index(raw.get("index"), wire)
-        field = DELTA_PAYLOAD.get(dtype)
-        if field is not None:
-            text = delta.get(field)
-            if type(text) is not str:
-                raise _malformed(f"{dtype} without a string '{field}'", wire)
-            return Event(dtype, index, text, None, wire)
-        if dtype in _STRUCTURED_DELTAS:
-            return Event(dtype, index, "", delta, wire)
-        return Event(UNKNOWN_DELTA, index, "", delta, wire)
-    if kind in _BOUNDARY:
-        assert isinstance(kind, str)
-        if kind == "content_block_start":
-            block = raw.get("content_block")
-            btype = block.get("type") if isinstance(block, dict) else None
-            if not isinstance(btype, str):
-                raise _malformed("content_block_start without a typed 'content_block'", kind)
-            # The block type travels in `text`: the machine's guards choose the state by it.
-            return Event(kind, _index(raw.get("index"), kind), btype, raw, kind)
-        if kind == "content_block_stop":
-            return Event(kind, _index(raw.get("index"), kind), "", raw, kind)
-        return Event(kind, -1, "", raw, kind)
-    if not isinstance(kind, str):
+        return _checked_delta(delta, raw)
+    if kind.__class__ is not str:
         raise _malformed("event without a string 'type'", None)
-    raise _malformed(f"unknown event type {kind!r}", kind)
+    assert isinstance(kind, str)
+    if kind not in _BOUNDARY:
+        raise _malformed(f"unknown event type {kind!r}", kind)
+    if kind == "content_block_start":
+        block: Any = raw.get("content_block")
+        check_block(block, "content_block", kind)
+        # The block type travels in `text`: the machine's guards choose the state by it.
+        return Event(kind, _index(raw.get("index"), kind), block["type"], raw, kind)
+    if kind == "content_block_stop":
+        return Event(kind, _index(raw.get("index"), kind), "", raw, kind)
+    if kind == "message_start":
+        check_message_start(raw, kind)
+    elif kind == "message_delta":
+        check_message_delta(raw, kind)
+    return Event(kind, -1, "", raw, kind)
+
+
+def _checked_delta(delta: Any, raw: dict[str, Any]) -> Event:
+    """A content_block_delta off the fast path: every field checked, each fault named."""
+    if not isinstance(delta, dict):
+        raise _malformed("content_block_delta without a 'delta' object", "content_block_delta")
+    dtype = delta.get("type")
+    if not isinstance(dtype, str):
+        raise _malformed("delta without a string 'type'", "content_block_delta")
+    wire = _WIRE.get(dtype) or f"content_block_delta ({dtype})"
+    index = _index(raw.get("index"), wire)
+    field = DELTA_PAYLOAD.get(dtype)
+    if field is not None:
+        text = delta.get(field)
+        if type(text) is not str:
+            raise _malformed(f"{dtype} without a string '{field}'", wire)
+        return Event(dtype, index, text, None, wire)
+    if dtype in _STRUCTURED_DELTAS:
+        check_structured_delta(dtype, delta, wire)
+        return Event(dtype, index, "", delta, wire)
+    return Event(UNKNOWN_DELTA, index, "", delta, wire)
 
 
 def _from_sdk_delta(obj: Any) -> Event:
     """An SDK content_block_delta event: the bulk of a stream, read field by field."""
-    delta = obj.delta
-    dtype = delta.type
-    field = DELTA_PAYLOAD.get(dtype)
+    try:
+        delta = obj.delta
+        dtype = delta.type
+        field = DELTA_PAYLOAD.get(dtype)
+        index = obj.index
+    except (AttributeError, TypeError):  # a junk model: judged on its dict form
+        return _from_sdk(obj)
     if field is not None:
         text = getattr(delta, field, None)
-        index = obj.index
         if type(text) is str and type(index) is int and index >= 0:
             return Event(dtype, index, text, None, _WIRE[dtype])
     return _from_sdk(obj)
@@ -135,7 +155,16 @@ def _from_sdk(obj: Any) -> Event:
     through the SDK's own dict form. The SDK builds block types it does not know as its nearest
     model with extra fields, and pydantic warns when dumping those; the dict it gives is still
     exact, so no warning."""
-    return _from_dict(obj.to_dict(warnings=False))
+    try:
+        raw = obj.to_dict(warnings=False)
+    except Exception as exc:  # a model the SDK built from junk may not even dump
+        wire = getattr(obj, "type", None)
+        error = _malformed(
+            f"cannot read the SDK event: {type(exc).__name__}: {exc}",
+            wire if isinstance(wire, str) else None,
+        )
+        raise error from exc
+    return _from_dict(raw)
 
 
 # Events that the SDK's `messages.stream()` helper derives from the raw ones (text, input_json,
@@ -157,7 +186,11 @@ def _skip(event: Any) -> None:
 
 
 def _from_mapping(event: Any) -> Event:
-    return _from_dict(dict(event))
+    try:
+        raw = dict(event)
+    except Exception as exc:
+        raise _malformed(f"cannot read the mapping: {type(exc).__name__}: {exc}", None) from exc
+    return _from_dict(raw)
 
 
 def _unreadable(event: Any) -> Event:
@@ -194,7 +227,8 @@ def _reader_for(cls: type) -> Reader:
 
 def normalise(event: Any) -> Event | None:
     """Read one input event; None for a `messages.stream()` helper event that repeats a raw
-    one. Raises MalformedEventError or UsageError, nothing else."""
+    one. Raises MalformedEventError or UsageError, nothing else (a property test feeds it junk
+    to hold it to that)."""
     reader = _READERS.get(type(event))
     if reader is None:
         reader = _reader_for(type(event))

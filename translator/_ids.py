@@ -11,13 +11,24 @@ from __future__ import annotations
 
 import uuid
 
-__all__ = ["decrement_id", "new_message_id", "otid_for"]
+__all__ = ["decrement_id", "new_message_id", "otid_for", "valid_message_id"]
 
 _PREFIX = "message-"
 
 
 def new_message_id() -> str:
     return f"{_PREFIX}{uuid.uuid4()}"
+
+
+def valid_message_id(value: object) -> bool:
+    """Whether `value` can be the call's id: `message-<uuid>` (or a bare UUID)."""
+    if not isinstance(value, str):
+        return False
+    try:
+        _uuid_of(value)
+    except ValueError:
+        return False
+    return True
 
 
 def _uuid_of(message_id: str) -> uuid.UUID:

@@ -5,7 +5,7 @@ everything the client is for (auth, retries, base URL, error responses as `APISt
 hands back the response body unparsed, so the SDK's per-event decoding (`SSEDecoder`,
 `json.loads`, `construct_type`: most of the cost of a stream) never runs. `translate` and
 `atranslate` pass such a response here; its bytes go through `translate_sse`'s loop, and the
-response is closed however translation ends.
+response is closed however translation ends, even when it is closed before its first item.
 """
 
 from __future__ import annotations
@@ -38,14 +38,17 @@ def is_async_response(source: object) -> bool:
     return isinstance(source, AsyncResponseContextManager | AsyncAPIResponse)
 
 
-def translate_response(source: Any, tr: Translator) -> Generator[Message, None, None]:
-    """`translate_sse` over the response's bytes. Entering the manager sends the request, so an
-    error response (`APIStatusError`) or a refused connection fails the stream like any other."""
-    return _stream._translate_sse(_chunks(source), tr)
+def translate_response(source: Any, tr: Translator) -> Generator[Message | None, None, None]:
+    """`translate_sse` over the response's bytes (unprimed: `translate` primes it). Entering the
+    manager sends the request, so an error response (`APIStatusError`) or a refused connection
+    fails the stream like any other."""
+    return _stream._translate_sse(_Chunks(source), tr)
 
 
 def translate_aresponse(source: Any, tr: Translator) -> AsyncGenerator[Message, None]:
-    return _stream._atranslate_sse(_achunks(source), tr)
+    chunks = _AsyncChunks(source)
+    guard = _stream._Guard(tr, chunks)
+    return _stream._AsyncMessages(_stream._atranslate_sse(chunks, guard), guard)
 
 
 def _check(response: Any) -> None:
@@ -57,7 +60,44 @@ def _check(response: Any) -> None:
         )
 
 
-def _chunks(source: Any) -> Iterator[bytes]:
+class _Chunks:
+    """The body's bytes; `close()` releases an already open response even before the first
+    read (a manager not entered yet has sent nothing, so there is nothing to release)."""
+
+    __slots__ = ("_gen", "_source")
+
+    def __init__(self, source: Any) -> None:
+        self._source = source
+        self._gen = _chunks(source)
+
+    def __iter__(self) -> Iterator[bytes]:
+        return self._gen
+
+    def close(self) -> None:
+        self._gen.close()
+        if isinstance(self._source, APIResponse):
+            self._source.close()
+
+
+class _AsyncChunks:
+    """The async twin of `_Chunks`."""
+
+    __slots__ = ("_gen", "_source")
+
+    def __init__(self, source: Any) -> None:
+        self._source = source
+        self._gen = _achunks(source)
+
+    def __aiter__(self) -> AsyncIterator[bytes]:
+        return self._gen
+
+    async def aclose(self) -> None:
+        await self._gen.aclose()
+        if isinstance(self._source, AsyncAPIResponse):
+            await self._source.close()
+
+
+def _chunks(source: Any) -> Generator[bytes, None, None]:
     if isinstance(source, ResponseContextManager):
         with source as response:
             _check(response)
@@ -70,7 +110,7 @@ def _chunks(source: Any) -> Iterator[bytes]:
         source.close()
 
 
-async def _achunks(source: Any) -> AsyncIterator[bytes]:
+async def _achunks(source: Any) -> AsyncGenerator[bytes, None]:
     if isinstance(source, AsyncResponseContextManager):
         async with source as response:
             _check(response)

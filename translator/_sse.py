@@ -9,6 +9,14 @@ is located with prefix checks and single-byte `find`s and sliced once into `from
 other shape (comments, `id:`, several `data:` lines, no space after a colon) takes a
 line-by-line path that applies the WHATWG rules in full:
 https://html.spec.whatwg.org/multipage/server-sent-events.html#event-stream-interpretation
+
+Where the spec and the anthropic SDK's decoder differ, the SDK is followed when it is the safer
+reading: an event whose data is empty is skipped. Two guards keep hostile input from costing
+memory or a misleading error: no event may grow past `max_event_bytes` (LimitExceededError,
+naming the size), and a body that plainly is not SSE — its first byte that is not white space
+opens JSON (`{`, `[`: an error response given whole) or markup (`<`: a proxy's error page) — is
+refused at once as `MalformedEventError` saying what it is, rather than read as comments until
+a "stream ended early".
 """
 
 from __future__ import annotations
@@ -19,7 +27,8 @@ from typing import Any, NoReturn, TypeAlias
 
 from jiter import from_json
 
-from ._errors import MalformedEventError, UsageError
+from ._config import DEFAULT_LIMITS
+from ._errors import LimitExceededError, MalformedEventError, StreamProtocolError, UsageError
 
 __all__ = ["Chunk", "SSEDecoder", "aiter_sse", "iter_sse"]
 
@@ -30,10 +39,24 @@ _BOM = b"\xef\xbb\xbf"
 # The start of jiter's message when its input stops early: how `close` tells a cut-off final
 # event from a malformed one.
 _EOF_ERROR = "EOF while parsing"
-# Event type -> its UTF-8 bytes, for types already seen matching their `event:` name, so the
-# name check costs a dict hit on a string jiter has already hashed. Bounded against junk input.
-_ENCODED: dict[str, bytes] = {}
-_ENCODED_MAX = 256
+# The protocol's event types -> their UTF-8 bytes, so that checking an `event:` name against
+# the data's type costs a dict hit on a string jiter has already hashed. Fixed: it never holds
+# anything a stream brought (an unknown type is encoded where it is met, and then refused).
+_ENCODED: dict[str, bytes] = {
+    kind: kind.encode()
+    for kind in (
+        "message_start",
+        "content_block_start",
+        "content_block_delta",
+        "content_block_stop",
+        "message_delta",
+        "message_stop",
+        "ping",
+        "error",
+    )
+}
+_SPACE = b" \t\r\n"
+_FOREIGN_SHOWN = 1024  # bytes of a body that is not SSE kept to describe it
 
 
 class SSEDecoder:
@@ -42,30 +65,42 @@ class SSEDecoder:
     Errors are positioned and lose nothing: when an event is malformed, `feed` still returns
     the good events before it in the same chunk, and the `MalformedEventError` is raised by the
     next `feed` or `close` (`pending_error` shows it at once; `iter_sse` raises it at once).
-    After that, and after `close`, feeding raises `UsageError`.
+    After that, and after `close`, feeding raises `UsageError`. `max_event_bytes` bounds the
+    bytes of one event (its lines, with CRLF made LF, without the blank line that ends it),
+    complete or still arriving: the bytes held never exceed it by more than one chunk.
     """
 
     __slots__ = (
         "_at_start",
         "_closed",
         "_error",
+        "_foreign",
+        "_held",
         "_last_event_id",
+        "_max",
         "_raised",
         "_retry",
         "_seen",
         "_skip_lf",
+        "_sniff",
         "_tail",
         "_truncated",
     )
 
-    def __init__(self) -> None:
+    def __init__(self, max_event_bytes: int = DEFAULT_LIMITS["max_event_bytes"]) -> None:
+        if type(max_event_bytes) is not int or max_event_bytes < 1:
+            raise UsageError(f"max_event_bytes must be a positive integer, not {max_event_bytes!r}")
+        self._max = max_event_bytes
         # The stream since the last blank line, LF-normalized, in pieces so that a long event
         # arriving in many chunks is joined once, not once per chunk.
         self._tail: list[bytes] = []
+        self._held = 0  # bytes in _tail
+        self._sniff = True  # no byte but white space seen yet: the body may still not be SSE
+        self._foreign: bytes | None = None  # the start of a body that is not SSE, to describe
         self._seen = 0
         self._skip_lf = False  # the last chunk ended in CR: a leading LF completes that CRLF
         self._at_start = True  # a leading BOM is still possible
-        self._error: MalformedEventError | None = None
+        self._error: StreamProtocolError | None = None
         self._raised = False
         self._closed = False
         self._truncated = False
@@ -88,7 +123,7 @@ class SSEDecoder:
         return self._retry
 
     @property
-    def pending_error(self) -> MalformedEventError | None:
+    def pending_error(self) -> StreamProtocolError | None:
         """The malformed event that `feed` met after the events it returned; raised next call."""
         return None if self._raised else self._error
 
@@ -113,6 +148,10 @@ class SSEDecoder:
             chunk = self._strip_bom(chunk)
             if self._at_start:
                 return []
+        if self._sniff:
+            self._sniff_body(chunk)
+            if self._foreign is not None:
+                return []
         if b"\r" in chunk:
             # A CR at the very end may be half of a CRLF: the next chunk's LF is then dropped.
             self._skip_lf = chunk[-1] == 13
@@ -122,18 +161,28 @@ class SSEDecoder:
             if chunk.rfind(b"\n\n") < 0 and not (chunk[:1] == b"\n" and tail[-1][-1] == 10):
                 if chunk:  # it completes no event (nor a blank line across the cut)
                     tail.append(chunk)
+                    self._held += len(chunk)
+                    if self._held - (chunk[-1] == 10) > self._max:  # a final LF may end it
+                        self._too_long(self._held)
                 return []
             tail.append(chunk)
             chunk = b"".join(tail)
             tail.clear()
+            self._held = 0
         # Searching backwards finds the last blank line after a few bytes in the usual chunk.
         last = chunk.rfind(b"\n\n")
         if last < 0:
             if chunk:
                 tail.append(chunk)
+                self._held = len(chunk)
+                if self._held - (chunk[-1] == 10) > self._max:
+                    self._too_long(self._held)
             return []
+        if len(chunk) > self._max:  # an event in it may be too long: each is measured
+            return self._dispatch_measured(chunk, last)
         if last + 2 < len(chunk):
             tail.append(chunk[last + 2 :])
+            self._held = len(chunk) - last - 2
         return self._dispatch(chunk, last)
 
     def close(self) -> list[dict[str, Any]]:
@@ -150,10 +199,16 @@ class SSEDecoder:
         if self._closed:
             return []
         self._closed = True
+        if self._foreign is not None:
+            self._refuse_foreign()
         block = b"".join(self._tail)
         self._tail.clear()
+        self._held = 0
         name, payload = self._fields(block)
         if payload is None:
+            return []
+        if not payload:  # empty data is skipped, as the SDK does; cut there, it was truncated
+            self._truncated = not block.endswith(b"\n")
             return []
         try:
             event = from_json(payload)
@@ -162,7 +217,7 @@ class SSEDecoder:
                 self._truncated = True
                 return []
             event = _lone_surrogates(payload, exc)
-            error: MalformedEventError | None = (
+            error: StreamProtocolError | None = (
                 _not_json(exc, self._seen, name)
                 if event is None
                 else _verdict(event, name, self._seen)
@@ -174,6 +229,77 @@ class SSEDecoder:
             self._error = error
             self._refuse()
         return [event]
+
+    def _dispatch_measured(self, buf: bytes, last: int) -> list[dict[str, Any]]:
+        """`_dispatch` for a buffer longer than one event may be: the events before the first
+        one over the limit go out, and that one is the pending error."""
+        limit = self._max
+        pos = 0
+        while pos <= last:
+            end = buf.find(b"\n\n", pos)
+            if end - pos > limit:  # a complete event over the limit
+                size, good = end - pos, pos - 2
+                break
+            pos = end + 2
+        else:
+            rest = len(buf) - last - 2
+            if rest - (buf[-1] == 10) <= limit:
+                if rest:
+                    self._tail.append(buf[last + 2 :])
+                    self._held = rest
+                return self._dispatch(buf, last)
+            size, good = rest, last  # the unfinished event is over it already
+        out = self._dispatch(buf, good) if good >= 0 else []
+        if self._error is None:
+            self._error = _limit_error(size, limit, self._seen)
+            if not out:
+                self._refuse()
+        return out
+
+    def _too_long(self, size: int) -> NoReturn:
+        self._tail.clear()
+        self._held = 0
+        self._error = _limit_error(size, self._max, self._seen)
+        self._refuse()
+
+    def _sniff_body(self, chunk: bytes) -> None:
+        """Tell a body whose first byte that is not white space cannot begin SSE but does begin
+        JSON or markup; keep its first KiB (and nothing more) to say what it is."""
+        foreign = self._foreign
+        if foreign is None:
+            body = chunk.lstrip(_SPACE)
+            if not body:
+                return
+            if body[:1] not in (b"{", b"[", b"<"):
+                self._sniff = False
+                return
+            foreign = body
+        else:
+            foreign += chunk
+        self._foreign = foreign
+        if len(foreign) >= _FOREIGN_SHOWN:
+            self._refuse_foreign()
+
+    def _refuse_foreign(self) -> NoReturn:
+        body, self._foreign = self._foreign or b"", None
+        self._sniff = False
+        shown = body[:80].decode("utf-8", "replace")
+        if body[:1] == b"<":
+            detail = "the body is HTML or XML, not server-sent events (a proxy's error page?)"
+            detail += f": {shown!r}"
+        else:
+            detail = "the body is JSON, not server-sent events"
+            try:
+                parsed = from_json(body[:_FOREIGN_SHOWN], partial_mode="trailing-strings")
+            except ValueError:
+                parsed = None
+            inner = parsed.get("error") if isinstance(parsed, dict) else None
+            if isinstance(inner, dict):
+                detail += f": an error response ({inner.get('type')}: {inner.get('message')})"
+            else:
+                detail += f": {shown!r}"
+        self._error = MalformedEventError(detail, event_index=self._seen)
+        self._refuse()
 
     def _dispatch(self, buf: bytes, last: int) -> list[dict[str, Any]]:
         """Turn the events in `buf` up to the blank line at `last` into dicts: the hot loop.
@@ -211,9 +337,11 @@ class SSEDecoder:
             try:
                 event = from_json(payload)
             except ValueError as exc:
+                if not payload:  # `data:` with nothing after it: skipped, as the SDK does
+                    continue
                 event = _lone_surrogates(payload, exc)
                 if event is None:
-                    error: MalformedEventError | None = _not_json(exc, seen, name)
+                    error: StreamProtocolError | None = _not_json(exc, seen, name)
                 else:
                     error = _verdict(event, name, seen)
                     if error is None:
@@ -305,8 +433,6 @@ def _verdict(event: Any, name: bytes, index: int) -> MalformedEventError | None:
     if name and name != encoded:
         text = name.decode("utf-8", "replace")
         return _malformed(f"SSE event name {text!r} but data type {kind!r}", index, name)
-    if len(_ENCODED) < _ENCODED_MAX:
-        _ENCODED[kind] = encoded
     return None
 
 
@@ -321,6 +447,16 @@ def _lone_surrogates(payload: bytes, exc: ValueError) -> Any:
         return json.loads(payload)
     except (ValueError, RecursionError):
         return None
+
+
+def _limit_error(size: int, limit: int, index: int) -> LimitExceededError:
+    return LimitExceededError(
+        "an SSE event is too long",
+        limit="max_event_bytes",
+        maximum=limit,
+        value=size,
+        event_index=index,
+    )
 
 
 def _not_json(exc: ValueError, index: int, name: bytes) -> MalformedEventError:

@@ -4,13 +4,16 @@ A translator is a state name, an accumulator and a few counters: cheap enough to
 model call, thousands at a time. Every event is checked against the transitions the shared
 Machine declares (see `_machine`) before any handler runs. Any fault moves the translator to the
 sticky `failed` state, emits the stream's one stop reason (`error`) and its usage, and raises a
-`TranslatorError` carrying those messages; everything accumulated before stays readable.
+`TranslatorError` carrying those messages; everything accumulated before stays readable. Faults
+are named for who caused them: the event boundary (`_events`) raises `MalformedEventError` for
+an event it cannot read, and any other exception out of a handler is the translator's own bug,
+raised as `InternalError` (the original as `__cause__`), never as the stream's fault.
 """
 
 from __future__ import annotations
 
 from asyncio import CancelledError
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import replace
 from typing import Any, NoReturn
 
@@ -21,14 +24,15 @@ from ._accumulator import Accumulator, ToolCall
 from ._arguments import copy_json
 from ._config import TranslatorConfig
 from ._errors import (
-    MalformedEventError,
+    InternalError,
+    LimitExceededError,
     StreamProtocolError,
     TranslatorError,
     TruncatedStreamError,
     UsageError,
 )
 from ._events import _READERS, Event, normalise
-from ._ids import decrement_id, otid_for
+from ._ids import decrement_id, otid_for, valid_message_id
 from ._machine import EDGES, LEGAL, ROUTES, SOLO, Solo, build_machine
 from ._messages import (
     ContentPart,
@@ -48,7 +52,6 @@ from ._states import DONE, FAILED, GUARD_FAILURES, IDLE, State
 from ._stop_reasons import failure_stop_reason, letta_stop_reason
 from ._tracing import SpanRecorder
 from .handlers import legacy, thinking, tool_use
-from .handlers._emit import check_start
 
 __all__ = ["Translator"]
 
@@ -56,9 +59,6 @@ _DEFAULT_CONFIG = TranslatorConfig()
 
 # The public enum member of each state name (the machine itself runs on the plain names).
 _PUBLIC_STATE = {member.value: member for member in State}
-
-# What a malformed event dict or SDK object raises deep in a handler; mapped at the boundary.
-_READ_ERRORS = (KeyError, TypeError, ValueError, AttributeError, IndexError)
 
 
 class _StrictCursor:
@@ -112,7 +112,8 @@ class Translator:
         `time.perf_counter()` value the time to first token counts from (default: now)."""
         self._config = config if config is not None else _DEFAULT_CONFIG
         self._state = IDLE
-        self._acc: Accumulator = Accumulator()
+        config = self._config
+        self._acc: Accumulator = Accumulator(config.max_blocks, config.max_block_chars)
         self._out: list[Message] = []
         self._events = 0
         self._logical = 0
@@ -144,7 +145,13 @@ class Translator:
     def message_id(self) -> str:
         """The Letta message id every chunk of this call carries."""
         if self._message_id is None:
-            self._message_id = self._config.id_factory()
+            try:
+                value = self._config.id_factory()
+            except Exception as exc:
+                raise UsageError(f"id_factory raised {type(exc).__name__}: {exc}") from exc
+            if not valid_message_id(value):
+                raise UsageError(f"id_factory must return 'message-<uuid>', not {value!r}")
+            self._message_id = value
         return self._message_id
 
     @property
@@ -182,12 +189,14 @@ class Translator:
 
     @property
     def closing_messages(self) -> list[Message]:
-        """What `cancel()` emitted: the `cancelled` stop reason and the usage, preceded by the
-        held-back reasoning chunk when a thinking block was open (a thinking delta is held until
-        the next one arrives, so that the block's signature rides on its last chunk).
+        """The messages emitted that the consumer did not receive, ending with the stream's stop
+        reason and usage: what `cancel()` emitted, after any `undelivered` given to it.
 
-        A generator closed or cancelled mid-stream cannot yield, so `translate()` cancels on the
-        consumer's behalf and these messages wait here for the caller to send."""
+        A generator closed or cancelled cannot yield, so the stream wrappers cancel on the
+        consumer's behalf and leave here whatever it had not received yet: the rest of the
+        messages of the event it left on (a failure's error stop reason and usage included),
+        then the `cancelled` stop reason and usage when the stream was still open. A thinking
+        chunk held back for its signature is released first, so this can begin with it."""
         return list(self._closing)
 
     def snapshot(self) -> BetaMessage | None:
@@ -307,6 +316,8 @@ class Translator:
                     raise self._refused(ev, EDGES[(before, ev.kind)])
                 if handler is not None:
                     handler(self, ev)
+                if not index & 255:  # every 256 events: fewer objects per byte, and the limit
+                    self._acc.merge_open()
                 if self._trace is not None:
                     self._trace.on_event(self, ev)
             else:
@@ -317,11 +328,13 @@ class Translator:
             self._events = index + 1
             self._fail(err, index, before, ev)
             raise
-        except _READ_ERRORS as exc:
+        except Exception as exc:
             self._events = index + 1
-            malformed = MalformedEventError(f"{type(exc).__name__}: {exc}")
-            self._fail(malformed, index, before, ev)
-            raise malformed from exc
+            bug = InternalError(
+                f"a bug in the translator, not a fault of the stream: {type(exc).__name__}: {exc}"
+            )
+            self._fail(bug, index, before, ev)
+            raise bug from exc
         out = self._out
         self._out = []
         return out
@@ -339,15 +352,20 @@ class Translator:
         self._fail(err, self._events, self._state, None)
         raise err
 
-    def cancel(self) -> list[Message]:
+    def cancel(self, undelivered: Iterable[Message] = ()) -> list[Message]:
         """The consumer stopped reading (closed the generator, or its task was cancelled).
 
         Ends the stream as `cancelled`: returns that stop reason and the usage, moves to the
         sticky `failed` state, and keeps everything accumulated readable. Tool calls that never
-        stopped stay invalid. After `message_stop` or a failure there is nothing to cancel."""
+        stopped stay invalid. After `message_stop` or a failure there is nothing to cancel.
+        `undelivered`: messages this translator returned that never reached the consumer; they
+        go first on `closing_messages` (with a stop reason among them, nothing is cancelled)."""
         if not self._finished:
             self._finished = "cancel()"
+        pending = list(undelivered)
         if self._state in (DONE, FAILED):
+            if pending:
+                self._closing = pending + self._closing
             return []
         self._move("cancel")
         self._release_held()
@@ -356,7 +374,7 @@ class Translator:
         self._terminate("cancelled")
         out = self._out
         self._out = []
-        self._closing = out
+        self._closing = pending + out
         return list(out)
 
     def fail(self, err: TranslatorError) -> NoReturn:
@@ -365,11 +383,12 @@ class Translator:
 
         For code that reads the stream itself and finds it broken before an event reaches
         `feed()`: an SSE decoder that cannot read a frame, a transport wrapper that refuses its
-        input (`translate_sse()` and the stream wrappers use it so). The translator moves to the
-        sticky `failed` state, emits its one `error` stop reason and the usage onto
-        `err.messages`, fills in `err.event_index` and `err.state` where unset, sets
-        `err.translator`, and raises `err`. After `finish()`, `cancel()` or a failure nothing is
-        emitted again: `err` is raised as it is.
+        input, an event source that raises (`translate_sse()` and the stream wrappers use it
+        so). The translator moves to the sticky `failed` state, emits its one stop reason (the
+        failure's, see `failure_stop_reason`) and the usage onto `err.messages`, fills in
+        `err.event_index` and `err.state` where unset, sets `err.translator`, and raises `err`.
+        After `finish()`, `cancel()` or a failure nothing is emitted again: `err` is raised as
+        it is.
 
         ```python
         try:
@@ -483,12 +502,17 @@ class Translator:
     def _replay_prefilled(self) -> None:
         """Blocks that arrive whole inside message_start are blocks like any other: each runs
         through the machine as a start and a stop, taking its index."""
+        # All checked at the event boundary: a malformed message_start applies none of them,
+        # and neither does one that brings more than max_blocks.
         blocks, self._prefilled = self._prefilled, []
-        # All checked first: a malformed message_start must not leave half its blocks applied.
-        for index, block in enumerate(blocks):
-            if not isinstance(block, dict) or not isinstance(block.get("type"), str):
-                raise MalformedEventError(f"message_start content[{index}] is not a typed block")
-            check_start(block)
+        limit = self._acc.max_blocks
+        if len(blocks) > limit:
+            raise LimitExceededError(
+                "too many content blocks in message_start",
+                limit="max_blocks",
+                maximum=limit,
+                value=len(blocks),
+            )
         for index, block in enumerate(blocks):
             wire = f"message_start (content[{index}])"
             start = {"type": "content_block_start", "index": index, "content_block": block}

@@ -36,7 +36,7 @@ from translator import (
     TranslatorConfig,
 )
 
-from . import chart, sse, wire
+from . import chart, memory, sse, wire
 from .streams import as_sdk, big_tool_call, typical
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -345,6 +345,7 @@ def main(argv: list[str] | None = None) -> int:
     bench_interleaved(rows, args.quick)
     rows.extend(sse.run(quick=args.quick))
     rows.extend(wire.run(quick=args.quick, tmp=RESULTS))
+    rows.extend(memory.run(quick=args.quick))
     print_table(rows)
     machine = (
         f"{platform.machine()}, {platform.python_implementation()} {platform.python_version()}"
@@ -368,6 +369,8 @@ def _fmt(value: float, unit: str | None = None) -> str:
         return "-"
     if unit == "bytes":
         return f"{value:,.0f} B"
+    if unit == "x":
+        return f"{value:.2f}x"
     if value >= 1:
         return f"{value:.2f} s"
     if value >= 1e-3:

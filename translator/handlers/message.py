@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from .._arguments import copy_json
 from .._errors import EmptyResponseError, UpstreamError
@@ -13,42 +13,14 @@ if TYPE_CHECKING:
     from .._translator import Translator
 
 
-# The counts `Translator.usage()` reports; each must be an integer when present.
-_COUNTS = (
-    "input_tokens",
-    "output_tokens",
-    "cache_creation_input_tokens",
-    "cache_read_input_tokens",
-)
-
-
-def _check_usage(usage: Any) -> None:
-    """Refuse usage that `usage()` could not report, before any of it is recorded."""
-    if not isinstance(usage, dict):
-        raise TypeError(f"'usage' must be an object, got {type(usage).__name__}")
-    for key in _COUNTS:
-        value = usage.get(key)
-        if value is not None and type(value) is not int:
-            raise TypeError(f"usage {key!r} must be an integer, got {type(value).__name__}")
-    details = usage.get("output_tokens_details")
-    thinking = details.get("thinking_tokens") if isinstance(details, dict) else None
-    if thinking is not None and type(thinking) is not int:
-        raise TypeError(f"'thinking_tokens' must be an integer, got {type(thinking).__name__}")
-
-
 def message_start(tr: Translator, ev: Event) -> None:
-    """Record the message; blocks it already carries are replayed by the translator as blocks."""
-    message = ev.data["message"]
-    if not isinstance(message, dict):
-        raise TypeError("message_start needs a 'message' object")
-    message = copy_json(message, "the message")  # shares nothing with the caller's dict
-    if message.get("usage") is not None:
-        _check_usage(message["usage"])
+    """Record the message (its fields checked at the event boundary, `_fields`); blocks it
+    already carries are replayed by the translator as blocks."""
+    message = copy_json(ev.data["message"], "the message")  # shares nothing with the caller's
     tr._prefilled = tr._acc.start_message(message)
 
 
 def message_delta(tr: Translator, ev: Event) -> None:
-    _check_usage(ev.data.get("usage"))
     tr._acc.apply_message_delta(copy_json(ev.data, "the message_delta"))
 
 
