@@ -35,7 +35,7 @@ from translator import (
 )
 
 from . import events as ev
-from .helpers import config
+from .helpers import config, failure_stop
 
 # A text block, then a thinking block whose latest chunk is held back for its signature when
 # the fault comes: the failure releases it before the stop reason.
@@ -238,7 +238,7 @@ def test_leaving_at_every_point_of_a_failing_stream_loses_no_stop_reason(
             # chunk is released first, so closing_messages may begin with it.
             assert all(m.message_type == "reasoning_message" for m in closing[:-2]), at
         else:
-            assert tr.letta_stop_reason == "error"
+            assert tr.letta_stop_reason == failure_stop(fault.error)
             assert dumped(seen) == dumped(full), at  # the rest of the failure, exactly once
 
 
@@ -273,7 +273,7 @@ def test_source_exceptions_end_the_stream_typed_with_the_original_as_cause(
     assert err.__cause__ is fault.raises
     tr = err.translator
     assert tr is not None
-    assert (tr.state, tr.letta_stop_reason) == ("failed", "error")
+    assert (tr.state, tr.letta_stop_reason) == ("failed", failure_stop(fault.error))
     assert [m.message_type for m in full].count("stop_reason") == 1
     assert (
         [m.message_type for m in full[-4:]]
@@ -325,7 +325,7 @@ def test_a_consumer_leaving_on_the_released_chunk_finds_stop_and_usage_waiting()
             assert got[-1].message_type == "reasoning_message"
             closing = tr.closing_messages
             assert [m.message_type for m in closing] == ["stop_reason", "usage_statistics"]
-            assert closing[0].stop_reason == "error"  # type: ignore[union-attr]
+            assert closing[0].stop_reason == "invalid_llm_response"  # type: ignore[union-attr]
 
 
 async def _agen(items: list[Any]) -> AsyncIterator[Any]:
@@ -417,7 +417,7 @@ def test_the_clients_json_decode_error_is_a_malformed_event_as_in_translate_sse(
     assert isinstance(err.__cause__, json.JSONDecodeError)
     tr = err.translator
     assert tr is not None
-    assert (tr.state, tr.letta_stop_reason) == ("failed", "error")
+    assert (tr.state, tr.letta_stop_reason) == ("failed", "invalid_llm_response")
     raw_tr = Translator(config())
     with pytest.raises(MalformedEventError):
         raw = list(translate_sse(MALFORMED_BODY, translator=raw_tr))
@@ -521,7 +521,13 @@ def test_a_cancellation_storm_leaves_every_stream_with_its_one_stop_reason() -> 
 
     runs = asyncio.run(main())
     # The storm hit streams before, during and after their end.
-    assert {tr.letta_stop_reason for _, tr in runs} == {"cancelled", "error", "end_turn"}
+    assert {tr.letta_stop_reason for _, tr in runs} == {
+        "cancelled",
+        "invalid_llm_response",
+        "llm_api_error",
+        "error",
+        "end_turn",
+    }
     for got, tr in runs:
         seen = got + tr.closing_messages
         kinds = [m.message_type for m in seen]

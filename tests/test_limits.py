@@ -22,7 +22,7 @@ from translator._config import DEFAULT_LIMITS
 from translator._sse import _ENCODED, SSEDecoder
 
 from . import events as ev
-from .helpers import config
+from .helpers import config, machine_config
 from .strategies import budget, count_example
 
 
@@ -81,7 +81,7 @@ def test_the_number_of_blocks_is_bounded(blocks: int, limit: int, prefilled: int
     for index in range(prefilled, blocks):
         events += [ev.text_start(index), ev.text(index, "x"), ev.block_stop(index)]
     events += [ev.message_delta(), ev.message_stop()]
-    tr = Translator(config(max_blocks=limit))
+    tr = Translator(machine_config(max_blocks=limit))  # no block at all is a valid stream here
     out, err = outcome(tr, events)
     count_example("over" if blocks > limit else "within")
     if blocks <= limit:
@@ -98,7 +98,7 @@ def test_the_number_of_blocks_is_bounded(blocks: int, limit: int, prefilled: int
     expected = 0 if limit < prefilled else 1 + 3 * (limit - prefilled)
     assert err.event_index == expected
     assert len(tr.snapshot().content) == (0 if limit < prefilled else limit)  # type: ignore[union-attr]
-    assert_one_stop(out, "error")
+    assert_one_stop(out, "invalid_llm_response")
 
 
 @settings(max_examples=budget(80), deadline=None)
@@ -144,7 +144,7 @@ def test_the_content_of_one_block_is_bounded(
     assert limit < err.value <= total
     assert err.event_index is not None
     assert err.event_index <= stop_at
-    assert_one_stop(out, "error")
+    assert_one_stop(out, "invalid_llm_response")
     # What arrived stays readable, and the block that broke the limit never stopped.
     assert tr.state == "failed"
     if kind == "tool_use":
@@ -199,7 +199,7 @@ def test_one_sse_event_is_bounded_however_the_body_is_cut(
     assert err.value > limit
     assert err.event_index == over[0]
     assert tr.events_seen == over[0]  # every event before it went through, none after
-    assert_one_stop(got, "error")
+    assert_one_stop(got, "invalid_llm_response")
 
 
 def test_bytes_without_a_newline_are_not_held_past_the_limit() -> None:
@@ -218,7 +218,7 @@ def test_translate_sse_gives_the_decoder_the_translators_limit() -> None:
     with pytest.raises(LimitExceededError):
         list(translate_sse([body[:3000], body[3000:]], translator=tr))
     assert tr.events_seen == 1
-    assert tr.letta_stop_reason == "error"
+    assert tr.letta_stop_reason == "invalid_llm_response"
 
 
 def test_the_name_cache_holds_only_the_protocols_event_types() -> None:

@@ -91,7 +91,7 @@ def test_a_body_that_is_not_sse_says_so(name: str, size: int) -> None:
     assert "before message_stop" not in str(err)
     assert err.event_index == 0
     assert [m.message_type for m in got] == ["stop_reason", "usage_statistics"]
-    assert tr.letta_stop_reason == "error"
+    assert tr.letta_stop_reason == "invalid_llm_response"
 
 
 def test_sse_that_merely_contains_braces_is_still_sse() -> None:

@@ -19,7 +19,6 @@ import httpx2
 
 from ._errors import (
     EmptyResponseError,
-    SourceError,
     StreamProtocolError,
     TranslatorError,
     TruncatedStreamError,
@@ -67,12 +66,11 @@ def failure_stop_reason(err: TranslatorError) -> StopReasonType:
 
     The provider's failures (an error event or response, a connection that broke: the input
     ended before message_stop) are `llm_api_error`; an empty or protocol-breaking response is
-    `invalid_llm_response`, and so is a `ValueError` from the event source (the stream helper
-    refusing tool JSON: Letta's loop names a `ValueError` from its interface so); a caller's
-    mistake, a bug or anything else is Letta's generic `error`."""
+    `invalid_llm_response`; a caller's mistake, an event source that raised (`SourceError`:
+    whose fault it was is not known), a bug or anything else is Letta's generic `error`."""
     if isinstance(err, UpstreamError | TruncatedStreamError):
         return "llm_api_error"
-    if isinstance(err, EmptyResponseError | StreamProtocolError) or _unusable_source(err):
+    if isinstance(err, EmptyResponseError | StreamProtocolError):
         return "invalid_llm_response"
     return "error"
 
@@ -97,14 +95,9 @@ def failure(err: BaseException) -> tuple[StopReasonType, str]:
         if cause is None:
             return stop, "stream_incomplete"
         return stop, "llm_timeout" if _is_timeout(cause) else "llm_error"
-    if isinstance(err, StreamProtocolError) or _unusable_source(err):
+    if isinstance(err, StreamProtocolError):
         return stop, "llm_error"
     return stop, "internal_error"
-
-
-def _unusable_source(err: TranslatorError) -> bool:
-    """The event source refused what the model sent (a `ValueError`, e.g. tool JSON)."""
-    return isinstance(err, SourceError) and isinstance(err.__cause__, ValueError)
 
 
 def _is_timeout(exc: BaseException) -> bool:
