@@ -16,7 +16,7 @@ RUN_STAMP := $(RUN_VENV)/.installed-$(PY_ID)
 DEMO_STREAM := fixtures/real/fantasy__testanthropicthinking-claude-sonnet-4-thinking-streaming-r1.sse
 PYTEST_WORKERS ?= auto
 
-.PHONY: help test lint typecheck pytest docs dist-check demo bench states check-states \
+.PHONY: help test lint typecheck pytest docs dist-check demo bench bench-load states check-states \
 	test-thorough clean
 
 help:  ## list the targets
@@ -74,6 +74,9 @@ check-states: $(STAMP)  ## fail if states/ or a README's diagram no longer match
 
 bench: $(STAMP)  ## the benchmarks against their baselines (see README, Performance)
 	$(BIN)/python -m tests.bench
+
+bench-load: $(STAMP)  ## the example endpoint under 500 concurrent streams (uvicorn, loopback)
+	$(BIN)/python -m tests.bench.load
 
 test-thorough: $(STAMP)  ## the suite with the long hypothesis budgets
 	HYPOTHESIS_PROFILE=thorough $(BIN)/python -m pytest -q -n $(PYTEST_WORKERS)

@@ -203,7 +203,7 @@ def test_a_truncated_recording_flags_the_unfinished_call(
     status, out, err = cli(["replay", str(TRUNCATED)], capsys)
     assert status == 1
     assert "TruncatedStreamError" in one_line(err)
-    assert "INVALID, never run it" in out
+    assert "INVALID (the block never reached content_block_stop), never run it" in out
 
 
 # --- live, against the loopback server --------------------------------------------------------

@@ -213,7 +213,7 @@ class _View:
             f"tool calls: {len(calls)}",
         ]
         for call in calls:
-            validity = "valid" if call.valid else "INVALID, never run it"
+            validity = "valid" if call.valid else f"INVALID ({call.error}), never run it"
             lines.append(f"  {call.name} ({call.tool_call_id}) {validity}: {call.arguments}")
         lines.append(_OTID_LEGEND)
         print("---", file=self.out)
