@@ -68,6 +68,8 @@ class _Links:
                 return f"{label}({up}index.md)"
             if relative == "CHANGELOG.md":
                 return f"{label}({up}changelog.md)"
+            if relative in _examples():
+                return f"{label}({up}{_example_page(relative)})"
             if path.suffix in _IMAGES and path.is_file():
                 asset = f"assets/{relative}"
                 if self.files.get_file_from_path(asset) is None:
@@ -82,6 +84,20 @@ def _readme() -> str:
     return (ROOT / "README.md").read_text(encoding="utf-8")
 
 
+def _examples() -> list[str]:
+    """The runnable examples (examples/*.py): each becomes a page showing its source."""
+    return sorted(path.relative_to(ROOT).as_posix() for path in (ROOT / "examples").glob("*.py"))
+
+
+def _example_page(relative: str) -> str:
+    return f"{Path(relative).with_suffix('').as_posix()}.md"
+
+
+def _example_text(relative: str) -> str:
+    source = (ROOT / relative).read_text(encoding="utf-8")
+    return f"# {relative}\n\n```python\n{source}```\n"
+
+
 def on_config(config: MkDocsConfig) -> MkDocsConfig:
     """The nav: home, one guide page per README section (in order), the reference, the log."""
     _opening, found = sections(_readme())
@@ -93,6 +109,7 @@ def on_config(config: MkDocsConfig) -> MkDocsConfig:
         {"Guide": guide},
         {STATE_MACHINE: "state-machine.md"},
         {"API reference": "reference.md"},
+        {"Examples": [{relative: _example_page(relative)} for relative in _examples()]},
         {"Changelog": "changelog.md"},
     ]
     return config
@@ -122,6 +139,10 @@ def on_files(files: Files, config: MkDocsConfig) -> Files:
             detail = _drop_second_diagram(detail)
             text += f"\n## In detail\n\n{links.rewrite(detail, states, page)}\n"
         files.append(File.generated(config, page, content=text))
+    for relative in _examples():
+        files.append(
+            File.generated(config, _example_page(relative), content=_example_text(relative))
+        )
     changelog = (ROOT / "CHANGELOG.md").read_text(encoding="utf-8")
     files.append(File.generated(config, "changelog.md", content=changelog))
     return files
