@@ -60,7 +60,7 @@ cut.feed(events[0])
 try:
     cut.finish()
 except TruncatedStreamError as err:
-    assert err.translator is cut and err.messages[0].stop_reason == "error"
+    assert err.translator is cut and err.messages[0].stop_reason == "llm_api_error"
 else:
     raise AssertionError("a cut stream did not fail")
 print("smoke ok:", where)
