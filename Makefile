@@ -68,13 +68,15 @@ demo: $(RUN_STAMP)  ## translate a bundled real stream with the installed packag
 	$(RUN_VENV)/bin/translator replay $(DEMO_STREAM)
 
 states: $(STAMP)  ## regenerate states/ and the diagram blocks of both READMEs
-	$(BIN)/python -m translator diagram --write states --readme states/README.md --readme README.md
+	$(BIN)/python -m translator diagram --write states --readme states/README.md --readme README.md \
+		--tables states/README.md
 	@if command -v dot >/dev/null 2>&1; then \
 		dot -Tsvg states/translator.dot -o states/translator.svg && echo "wrote states/translator.svg"; \
 	fi
 
 check-states: $(STAMP)  ## fail if states/ or a README's diagram no longer matches the machine
-	$(BIN)/python -m translator diagram --check states --readme states/README.md --readme README.md
+	$(BIN)/python -m translator diagram --check states --readme states/README.md --readme README.md \
+		--tables states/README.md
 
 bench: $(STAMP)  ## the benchmarks against their baselines (see README, Performance)
 	$(BIN)/python -m tests.bench
