@@ -51,8 +51,8 @@ lint: $(STAMP)  ## ruff check and ruff format --check
 	$(BIN)/ruff check translator tests scripts docs examples
 	$(BIN)/ruff format --check translator tests scripts docs examples
 
-typecheck: $(STAMP)  ## mypy --strict over the package, scripts/, examples/ and the docs hook
-	$(BIN)/mypy translator scripts docs/hooks.py examples
+typecheck: $(STAMP)  ## mypy --strict over the package, tests/, scripts/, examples/ and the docs hook
+	$(BIN)/mypy translator tests scripts docs/hooks.py examples
 
 pytest: $(STAMP)  ## the test suite, in parallel (PYTEST_WORKERS=auto), with a branch-coverage floor
 	$(BIN)/python -m pytest -q -n $(PYTEST_WORKERS) --cov=translator --cov-branch \

@@ -122,7 +122,7 @@ BODY_DELTA = {
 # --- leaves -------------------------------------------------------------------------------
 
 # Lone surrogates cannot be encoded as UTF-8: the API never sends them.
-_chars = st.characters(exclude_categories=("Cs",))
+_chars = st.characters(exclude_categories=["Cs"])
 texts = st.text(_chars, max_size=20)
 short_texts = st.text(_chars, max_size=6)
 names = st.text("abcdefghijklmnopqrstuvwxyz_", min_size=1, max_size=8)
@@ -458,8 +458,10 @@ def _tool_use_block(draw: st.DrawFn, index: int, prefilled: bool, awkward: bool 
     name = draw(st.sampled_from(TOOL_NAMES))
     start: dict[str, Any] = {"type": "tool_use", "id": f"toolu_{index:03d}", "name": name}
     if awkward and not prefilled and draw(st.booleans()):
-        arguments = draw(awkward_arguments())
-        return Block("tool_use", {**start, "input": {}}, body=arguments.text, awkward=arguments)
+        awkward_args = draw(awkward_arguments())
+        return Block(
+            "tool_use", {**start, "input": {}}, body=awkward_args.text, awkward=awkward_args
+        )
     arguments = draw(json_objects | letta_arguments)
     if prefilled:
         start["input"] = arguments
@@ -806,7 +808,7 @@ FITS: dict[str, frozenset[str]] = {
     "web_search_tool_result": frozenset(),
     "future_block": frozenset({"unknown_delta"}),
 }
-_KNOWN_DELTAS = {
+_KNOWN_DELTAS: dict[str, dict[str, Any]] = {
     "text_delta": {"type": "text_delta", "text": "x"},
     "citations_delta": {
         "type": "citations_delta",
@@ -862,7 +864,7 @@ def mutants(draw: st.DrawFn, source: st.SearchStrategy[Stream] | None = None) ->
     that does not fit its block, anything after message_stop, a second message_start,
     truncation anywhere, an error event anywhere."""
     stream = draw(source if source is not None else streams())
-    events = [dict(e) for e in stream.events]
+    events: list[dict[str, Any]] = [dict(e) for e in stream.events]
     n = len(events)
     stop_at = n - 1  # message_stop is last
     how = draw(
@@ -930,7 +932,7 @@ def mutants(draw: st.DrawFn, source: st.SearchStrategy[Stream] | None = None) ->
         events.insert(i + 1, {"type": "content_block_delta", "index": index, "delta": delta})
         return Mutant(how, events, True, stream)
     if how == "after_stop":
-        extra = draw(
+        extra: dict[str, Any] = draw(
             st.sampled_from(
                 [
                     {"type": "ping"},

@@ -38,7 +38,7 @@ from .helpers import machine_config
 from .invariants import check_failed_is_sticky, check_readable, declared
 from .strategies import FITS
 
-MESSAGE_START = {
+MESSAGE_START: dict[str, Any] = {
     "type": "message_start",
     "message": {
         "id": "msg_1",
@@ -272,6 +272,7 @@ def machine_answer(tr: Translator, sit: Situation, inp: Input, event: dict[str, 
         ev = normalise(event)
     except MalformedEventError:
         return None  # unreadable (a negative index): refused before the Machine is asked
+    assert ev is not None
     assert ev.kind == inp.trigger
     for transition in declared(sit.state, ev.kind):
         if all(condition.func(tr, ev) for condition in transition.conditions):
@@ -334,7 +335,7 @@ def test_every_state_against_every_input(sit: Situation, inp: Input, strict: boo
             return
         out = tr.cancel()
         assert ending(out, sit) == ["stop_reason", "usage_statistics"]
-        assert out[-2].stop_reason == "cancelled"
+        assert out[-2].stop_reason == "cancelled"  # type: ignore[union-attr]
         assert tr.state == expected == "failed"
         assert any(t.dest == "failed" for t in declared(before, "cancel"))
         with pytest.raises(UsageError):

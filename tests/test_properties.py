@@ -11,7 +11,8 @@ from __future__ import annotations
 import json
 import re
 import warnings
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 import pytest
 from hypothesis import example, given, settings
@@ -50,11 +51,13 @@ from .strategies import (
     tally,
 )
 
+_Test = TypeVar("_Test", bound=Callable[..., Any])
 
-def _examples(cases: Any) -> Any:
+
+def _examples(cases: Any) -> Callable[[_Test], _Test]:
     """Pin each event list as an explicit @example of a test taking `events`."""
 
-    def apply(test: Any) -> Any:
+    def apply(test: _Test) -> _Test:
         for events in cases:
             test = example(events=events)(test)
         return test
@@ -383,7 +386,7 @@ def test_invalid_streams_fail_cleanly(mutant: Mutant) -> None:
 
 
 # Found by the fuzz property below; each used to break the translator (see the report of #5).
-_START = {
+_START: dict[str, Any] = {
     "type": "message_start",
     "message": {
         "id": "msg_01",
@@ -665,7 +668,7 @@ def test_legacy_modes_keep_their_promises(
         groups = messages_by_block(run, stream)
         calls = {c.tool_call_id: c for c in run.tr.tool_calls()}
         for index, block in enumerate(spec.blocks):
-            call = calls.get(block.start.get("id"))
+            call = calls.get(block.start.get("id", ""))
             check_legacy_block(block, groups.get(index, []), call, settings_, approval)
         runs.append(run)
     assert final(runs[0]) == final(runs[1])

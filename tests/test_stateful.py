@@ -13,7 +13,8 @@ accessors answer, and a failed translator stays failed.
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 from hypothesis import settings
 from hypothesis import strategies as st
@@ -105,7 +106,10 @@ def live(machine: TranslatorStateMachine) -> bool:
     return not (machine.run.terminated or machine.run.finished)
 
 
-def in_state(*states: str) -> Any:
+_Rule = TypeVar("_Rule", bound=Callable[..., Any])
+
+
+def in_state(*states: str) -> Callable[[_Rule], _Rule]:
     """Precondition: the stream is live and the model is in one of `states`."""
     return precondition(lambda m: live(m) and m.state in states)
 

@@ -48,6 +48,7 @@ def _start(kind: str) -> list[dict[str, Any]]:
             "usage": {"input_tokens": 1, "output_tokens": 1},
         },
     }
+    block: dict[str, Any]
     if kind == "text":
         block = {"type": "text", "text": ""}
     else:
