@@ -32,6 +32,8 @@ from typing import Any
 from hypothesis import event, settings
 from hypothesis import strategies as st
 
+from . import events as ev
+
 __all__ = [
     "APPROVAL_TOOL",
     "EMITTING_TYPES",
@@ -44,7 +46,6 @@ __all__ = [
     "awkward_arguments",
     "budget",
     "count_example",
-    "error_event",
     "fuzz_events",
     "json_values",
     "mutants",
@@ -704,9 +705,9 @@ def _block_events(draw: st.DrawFn, block: Block, index: int) -> list[dict[str, A
         deltas.insert(at, side)
         lo = at + 1
     return [
-        {"type": "content_block_start", "index": index, "content_block": block.start},
-        *({"type": "content_block_delta", "index": index, "delta": d} for d in deltas),
-        {"type": "content_block_stop", "index": index},
+        ev.block_start(index, block.start),
+        *(ev.delta(index, d) for d in deltas),
+        ev.block_stop(index),
     ]
 
 
@@ -719,11 +720,11 @@ def render(draw: st.DrawFn, spec: StreamSpec, pings: bool = True) -> Stream:
     for i, block in enumerate(spec.blocks):
         events.extend(draw(_block_events(block, offset + i)))
     events.extend(spec.deltas)
-    events.append({"type": "message_stop"})
+    events.append(ev.message_stop())
     if pings:
         for _ in range(draw(st.integers(0, 3))):
             # anywhere before message_stop (the machine accepts pings in every open state)
-            events.insert(draw(st.integers(0, len(events) - 1)), {"type": "ping"})
+            events.insert(draw(st.integers(0, len(events) - 1)), ev.ping())
     return Stream(spec, events)
 
 
@@ -770,10 +771,6 @@ def sse_chunks(draw: st.DrawFn, data: bytes) -> list[bytes]:
 
 
 # --- invalid streams -------------------------------------------------------------------------
-
-
-def error_event() -> dict[str, Any]:
-    return {"type": "error", "error": {"type": "overloaded_error", "message": "Overloaded"}}
 
 
 @dataclass(frozen=True)
@@ -917,33 +914,24 @@ def mutants(draw: st.DrawFn, source: st.SearchStrategy[Stream] | None = None) ->
         starts = [i for i, e in enumerate(events) if e["type"] == "content_block_start"]
         if not starts:  # no block at all: a delta between blocks fits nothing
             first = next(i for i, e in enumerate(events) if e["type"] == "message_start")
-            delta = {
-                "type": "content_block_delta",
-                "index": 0,
-                "delta": _KNOWN_DELTAS["text_delta"],
-            }
-            events.insert(first + 1, delta)
+            events.insert(first + 1, ev.delta(0, _KNOWN_DELTAS["text_delta"]))
             return Mutant(how, events, True, stream)
         i = draw(st.sampled_from(starts))
         index = events[i]["index"]
         fits = fitting_deltas(_block_type_at(events, index))
         wrong = sorted(set(_KNOWN_DELTAS) - fits)
         delta = _KNOWN_DELTAS[draw(st.sampled_from(wrong))]
-        events.insert(i + 1, {"type": "content_block_delta", "index": index, "delta": delta})
+        events.insert(i + 1, ev.delta(index, delta))
         return Mutant(how, events, True, stream)
     if how == "after_stop":
         extra: dict[str, Any] = draw(
             st.sampled_from(
                 [
-                    {"type": "ping"},
-                    {"type": "message_stop"},
-                    {
-                        "type": "message_delta",
-                        "delta": {"stop_reason": "end_turn"},
-                        "usage": {"output_tokens": 1},
-                    },
-                    {"type": "content_block_stop", "index": 0},
-                    error_event(),
+                    ev.ping(),
+                    ev.message_stop(),
+                    ev.message_delta("end_turn", output_tokens=1),
+                    ev.block_stop(0),
+                    ev.error(),
                     events[0],
                 ]
             )
@@ -958,7 +946,7 @@ def mutants(draw: st.DrawFn, source: st.SearchStrategy[Stream] | None = None) ->
         k = draw(st.integers(0, stop_at))
         return Mutant(how, events[:k], True, stream, prefix=k)
     k = draw(st.integers(0, n))
-    events.insert(k, error_event())
+    events.insert(k, ev.error())
     return Mutant("error", events, True, stream, prefix=k)
 
 
