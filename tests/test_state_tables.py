@@ -175,3 +175,44 @@ def test_a_table_for_no_state_and_a_line_that_is_no_row(tmp_path: Path) -> None:
 def test_make_check_states_names_the_tables() -> None:
     makefile = (ROOT / "Makefile").read_text(encoding="utf-8")
     assert makefile.count("--tables states/README.md") == 2
+
+
+def test_one_readme_as_diagram_and_tables_gets_both_refreshed(tmp_path: Path) -> None:
+    """`make states` names states/README.md twice: its diagram block and its tables."""
+    readme = _copy(tmp_path)
+    _edit(readme, TEXT_DELTA_ROW, TEXT_DELTA_ROW.replace("`is_open_index`", "—"))
+    _edit(readme, "message --> done", "message --> idle")
+    assert len(_diagram.check(readme.parent, [readme], [readme])) == 2
+    _diagram.write(readme.parent, [readme], [readme])
+    assert _diagram.check(readme.parent, [readme], [readme]) == []
+    assert readme.read_bytes() == README.read_bytes()
+
+
+def test_a_missing_file_a_bad_header_and_a_second_table(tmp_path: Path) -> None:
+    missing = tmp_path / "nowhere.md"
+    assert _diagram.check(STATES_DIR, tables=[missing]) == [f"{missing}: not a file"]
+    with pytest.raises(_diagram.TableError, match="is not a file"):
+        _diagram.write(tmp_path / "out", tables=[missing])
+    readme = _copy(tmp_path)
+    text = readme.read_text(encoding="utf-8")
+    assert "state table: done" not in text  # `done` takes no stream event: it has no table
+    second = (
+        "<!-- BEGIN state table: text -->\n| Event | Guards | Goes to | Emits |\n"
+        "| --- | --- | --- | --- |\n<!-- END state table: text -->\n"
+    )
+    readme.write_text(text + second, encoding="utf-8")
+    assert _diagram.check(readme.parent, tables=[readme]) == [
+        f"{readme}: two state tables for `text`"
+    ]
+    readme.write_text(text + second.replace("| Event |", "| Trigger |"), encoding="utf-8")
+    [problem] = _diagram.check(readme.parent, tables=[readme])
+    assert "the table of `text` must start with" in problem
+
+
+def test_two_arrows_that_a_row_key_cannot_tell_apart_are_refused() -> None:
+    spec = _diagram.read()
+    [stop] = [e for e in spec.edges if (e.source, e.trigger) == ("text", "content_block_stop")]
+    twin = _diagram.Edge(stop.trigger, stop.source, stop.dest, ("other_guard",), stop.handler)
+    doubled = _diagram.Spec(spec.states, spec.initial, (*spec.edges, twin))
+    with pytest.raises(ValueError, match="cannot be told apart"):
+        _diagram.table_rows(doubled)
