@@ -1,4 +1,4 @@
-"""The exported diagrams are the machine that runs: complete, deterministic, never stale.
+"""The exported diagrams are the Machine the dispatch is read from: complete, deterministic, fresh.
 
 The last group is the one that matters most: it drives real translators into every state of
 `states/transitions.json`, feeds every kind of event, and checks that the translator accepts an
