@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from anthropic.lib.streaming._beta_messages import accumulate_event
 from pydantic import TypeAdapter
@@ -18,11 +18,18 @@ from translator import (
     TruncatedStreamError,
     UpstreamError,
 )
+from translator._messages import StopReasonType
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = ROOT / "fixtures"
 REAL = FIXTURES / "real"
 EDGE = FIXTURES / "edge"
+
+
+def param_of(tr: Translator) -> dict[str, Any]:
+    """`tr.message_param()` as the plain dict it is at run time: tests index its blocks freely,
+    which the `BetaMessageParam` TypedDict union would make mypy narrow block by block."""
+    return cast(dict[str, Any], tr.message_param())
 
 
 def real_fixtures() -> list[Path]:
@@ -117,7 +124,7 @@ def machine_config(**overrides: Any) -> TranslatorConfig:
 
 # The stop reason each failure ends with, as Letta names it (the README's failure table): the
 # provider or the connection to it, or an unusable response; anything else is `error`.
-FAILURE_STOPS: tuple[tuple[type[Exception], str], ...] = (
+FAILURE_STOPS: tuple[tuple[type[Exception], StopReasonType], ...] = (
     (UpstreamError, "llm_api_error"),
     (TruncatedStreamError, "llm_api_error"),
     (EmptyResponseError, "invalid_llm_response"),
@@ -125,7 +132,7 @@ FAILURE_STOPS: tuple[tuple[type[Exception], str], ...] = (
 )
 
 
-def failure_stop(err: BaseException | type[BaseException]) -> str:
+def failure_stop(err: BaseException | type[BaseException]) -> StopReasonType:
     """The stop reason a translator failing with `err` (an error or its class) emits."""
     kind = err if isinstance(err, type) else type(err)
     return next((stop for cls, stop in FAILURE_STOPS if issubclass(kind, cls)), "error")

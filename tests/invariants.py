@@ -30,6 +30,7 @@ from translator._ids import decrement_id, otid_for
 from translator._machine import MACHINE
 from translator._states import FAILED, STATES
 
+from . import events as ev
 from .helpers import failure_stop, letta_adapter, machine_config
 from .strategies import reference_arguments
 
@@ -245,7 +246,7 @@ def check_edges(run: Run) -> None:
 def check_failed_is_sticky(tr: Translator) -> None:
     """After a failure: feeding raises UsageError and emits nothing; finish() returns []."""
     assert tr.state == FAILED
-    for event in ({"type": "ping"}, {"type": "message_stop"}):
+    for event in (ev.ping(), ev.message_stop()):
         with pytest.raises(UsageError) as info:
             tr.feed(event)
         assert info.value.messages == []

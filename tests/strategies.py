@@ -32,6 +32,8 @@ from typing import Any
 from hypothesis import event, settings
 from hypothesis import strategies as st
 
+from . import events as ev
+
 __all__ = [
     "APPROVAL_TOOL",
     "EMITTING_TYPES",
@@ -44,7 +46,6 @@ __all__ = [
     "awkward_arguments",
     "budget",
     "count_example",
-    "error_event",
     "fuzz_events",
     "json_values",
     "mutants",
@@ -122,7 +123,7 @@ BODY_DELTA = {
 # --- leaves -------------------------------------------------------------------------------
 
 # Lone surrogates cannot be encoded as UTF-8: the API never sends them.
-_chars = st.characters(exclude_categories=("Cs",))
+_chars = st.characters(exclude_categories=["Cs"])
 texts = st.text(_chars, max_size=20)
 short_texts = st.text(_chars, max_size=6)
 names = st.text("abcdefghijklmnopqrstuvwxyz_", min_size=1, max_size=8)
@@ -458,8 +459,10 @@ def _tool_use_block(draw: st.DrawFn, index: int, prefilled: bool, awkward: bool 
     name = draw(st.sampled_from(TOOL_NAMES))
     start: dict[str, Any] = {"type": "tool_use", "id": f"toolu_{index:03d}", "name": name}
     if awkward and not prefilled and draw(st.booleans()):
-        arguments = draw(awkward_arguments())
-        return Block("tool_use", {**start, "input": {}}, body=arguments.text, awkward=arguments)
+        awkward_args = draw(awkward_arguments())
+        return Block(
+            "tool_use", {**start, "input": {}}, body=awkward_args.text, awkward=awkward_args
+        )
     arguments = draw(json_objects | letta_arguments)
     if prefilled:
         start["input"] = arguments
@@ -702,9 +705,9 @@ def _block_events(draw: st.DrawFn, block: Block, index: int) -> list[dict[str, A
         deltas.insert(at, side)
         lo = at + 1
     return [
-        {"type": "content_block_start", "index": index, "content_block": block.start},
-        *({"type": "content_block_delta", "index": index, "delta": d} for d in deltas),
-        {"type": "content_block_stop", "index": index},
+        ev.block_start(index, block.start),
+        *(ev.delta(index, d) for d in deltas),
+        ev.block_stop(index),
     ]
 
 
@@ -717,11 +720,11 @@ def render(draw: st.DrawFn, spec: StreamSpec, pings: bool = True) -> Stream:
     for i, block in enumerate(spec.blocks):
         events.extend(draw(_block_events(block, offset + i)))
     events.extend(spec.deltas)
-    events.append({"type": "message_stop"})
+    events.append(ev.message_stop())
     if pings:
         for _ in range(draw(st.integers(0, 3))):
             # anywhere before message_stop (the machine accepts pings in every open state)
-            events.insert(draw(st.integers(0, len(events) - 1)), {"type": "ping"})
+            events.insert(draw(st.integers(0, len(events) - 1)), ev.ping())
     return Stream(spec, events)
 
 
@@ -770,10 +773,6 @@ def sse_chunks(draw: st.DrawFn, data: bytes) -> list[bytes]:
 # --- invalid streams -------------------------------------------------------------------------
 
 
-def error_event() -> dict[str, Any]:
-    return {"type": "error", "error": {"type": "overloaded_error", "message": "Overloaded"}}
-
-
 @dataclass(frozen=True)
 class Mutant:
     """A mutated valid stream. `must_fail`: no reading of the protocol accepts it.
@@ -806,7 +805,7 @@ FITS: dict[str, frozenset[str]] = {
     "web_search_tool_result": frozenset(),
     "future_block": frozenset({"unknown_delta"}),
 }
-_KNOWN_DELTAS = {
+_KNOWN_DELTAS: dict[str, dict[str, Any]] = {
     "text_delta": {"type": "text_delta", "text": "x"},
     "citations_delta": {
         "type": "citations_delta",
@@ -862,7 +861,7 @@ def mutants(draw: st.DrawFn, source: st.SearchStrategy[Stream] | None = None) ->
     that does not fit its block, anything after message_stop, a second message_start,
     truncation anywhere, an error event anywhere."""
     stream = draw(source if source is not None else streams())
-    events = [dict(e) for e in stream.events]
+    events: list[dict[str, Any]] = [dict(e) for e in stream.events]
     n = len(events)
     stop_at = n - 1  # message_stop is last
     how = draw(
@@ -915,33 +914,24 @@ def mutants(draw: st.DrawFn, source: st.SearchStrategy[Stream] | None = None) ->
         starts = [i for i, e in enumerate(events) if e["type"] == "content_block_start"]
         if not starts:  # no block at all: a delta between blocks fits nothing
             first = next(i for i, e in enumerate(events) if e["type"] == "message_start")
-            delta = {
-                "type": "content_block_delta",
-                "index": 0,
-                "delta": _KNOWN_DELTAS["text_delta"],
-            }
-            events.insert(first + 1, delta)
+            events.insert(first + 1, ev.delta(0, _KNOWN_DELTAS["text_delta"]))
             return Mutant(how, events, True, stream)
         i = draw(st.sampled_from(starts))
         index = events[i]["index"]
         fits = fitting_deltas(_block_type_at(events, index))
         wrong = sorted(set(_KNOWN_DELTAS) - fits)
         delta = _KNOWN_DELTAS[draw(st.sampled_from(wrong))]
-        events.insert(i + 1, {"type": "content_block_delta", "index": index, "delta": delta})
+        events.insert(i + 1, ev.delta(index, delta))
         return Mutant(how, events, True, stream)
     if how == "after_stop":
-        extra = draw(
+        extra: dict[str, Any] = draw(
             st.sampled_from(
                 [
-                    {"type": "ping"},
-                    {"type": "message_stop"},
-                    {
-                        "type": "message_delta",
-                        "delta": {"stop_reason": "end_turn"},
-                        "usage": {"output_tokens": 1},
-                    },
-                    {"type": "content_block_stop", "index": 0},
-                    error_event(),
+                    ev.ping(),
+                    ev.message_stop(),
+                    ev.message_delta("end_turn", output_tokens=1),
+                    ev.block_stop(0),
+                    ev.error(),
                     events[0],
                 ]
             )
@@ -956,7 +946,7 @@ def mutants(draw: st.DrawFn, source: st.SearchStrategy[Stream] | None = None) ->
         k = draw(st.integers(0, stop_at))
         return Mutant(how, events[:k], True, stream, prefix=k)
     k = draw(st.integers(0, n))
-    events.insert(k, error_event())
+    events.insert(k, ev.error())
     return Mutant("error", events, True, stream, prefix=k)
 
 

@@ -18,7 +18,7 @@ from pydantic import TypeAdapter
 from translator import MalformedEventError, Translator, TranslatorError, translate_sse
 
 from . import events as ev
-from .helpers import config
+from .helpers import config, param_of
 from .invariants import Run, check_run
 from .strategies import (
     Arguments,
@@ -157,6 +157,7 @@ def test_a_duplicated_thoughts_key_never_leaves_streamed_arguments_and_input_apa
     assert call.valid
     assert call.arguments == streamed(out)
     assert call.input == json.loads(call.arguments)  # thoughts streamed as args are in input
+    assert call.input is not None
     assert not any(isinstance(v, str) for k, v in call.input.items() if k == "thinking")
     # the first string occurrence streams; a later one leaves the call without streaming
     decoded = [v for k, v in _pairs(text) if k == "thinking" and isinstance(v, str)]
@@ -179,7 +180,7 @@ def test_a_late_duplicate_of_the_thoughts_key_never_follows_its_call_on_the_wire
     assert reasoning(run.messages) == ""
     first = run.tr.tool_calls()[0]
     assert (first.valid, first.input) == (True, {})
-    assert run.tr.message_param()["content"][0]["input"] == {"thinking": "0"}
+    assert param_of(run.tr)["content"][0]["input"] == {"thinking": "0"}
 
 
 def _pairs(text: str) -> list[tuple[str, Any]]:
@@ -199,13 +200,14 @@ def test_an_escaped_lone_surrogate_is_u_fffd_when_decoded_and_kept_in_arguments(
     assert call.valid
     assert call.arguments == streamed(out)
     assert "\\udc00" in call.arguments  # the escape, as received
+    assert call.input is not None
     assert call.input["q"] == "\ufffd x"
     if options:
         assert reasoning(out) == "hm \ufffd"
-        assert [c.text for c in tr.reasoning_content()] == ["hm \ufffd"]
+        assert [c.text for c in tr.reasoning_content()] == ["hm \ufffd"]  # type: ignore[union-attr]
     else:
         assert call.input["thinking"] == "hm \ufffd"
-    tool_use = tr.message_param()["content"][0]
+    tool_use = param_of(tr)["content"][0]
     assert tool_use["input"] == {"thinking": "hm \ufffd", "q": "\ufffd x"}
     json.dumps(tool_use).encode()  # the next request can be encoded
 
@@ -260,7 +262,7 @@ def test_nesting_deeper_than_the_parser_limit_is_invalid_with_the_reason(form: s
     assert (call.valid, call.input) == (False, None)
     assert call.error is not None
     assert "nested deeper than 200 levels" in call.error
-    assert tr.message_param()["content"][0]["input"] == {"INVALID_JSON": text}
+    assert param_of(tr)["content"][0]["input"] == {"INVALID_JSON": text}
 
 
 @pytest.mark.parametrize("form", ["dict", "sdk"])
@@ -285,7 +287,7 @@ def test_a_prefilled_input_deeper_than_the_recursion_limit_is_a_typed_error(
     assert info.value.event_index == len(events) - 1
     assert tr.state == "failed"
     tr.snapshot()  # what arrived stays readable
-    tr.message_param()
+    param_of(tr)
 
 
 def test_a_prefilled_input_with_nan_is_invalid() -> None:
@@ -296,7 +298,7 @@ def test_a_prefilled_input_with_nan_is_invalid() -> None:
     assert not call.valid
     assert call.error is not None
     assert "JSON" in call.error
-    assert tr.message_param()["content"][0]["input"] == {"INVALID_JSON": '{"x": NaN}'}
+    assert param_of(tr)["content"][0]["input"] == {"INVALID_JSON": '{"x": NaN}'}
 
 
 def test_every_invalid_call_says_why() -> None:
@@ -361,7 +363,7 @@ def test_awkward_arguments_follow_the_one_policy(
     assert call.input == expected.input
     assert (call.error is None) == call.valid
     # The turn for the next request: the input as the model wrote it, thoughts included.
-    param = tr.message_param()
+    param = param_of(tr)
     _param_adapter().validate_python(param)
     [tool_use] = param["content"]
     if arguments.valid:

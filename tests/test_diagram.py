@@ -1,4 +1,4 @@
-"""The exported diagrams are the machine that runs: complete, deterministic, never stale.
+"""The exported diagrams are the Machine the dispatch is read from: complete, deterministic, fresh.
 
 The last group is the one that matters most: it drives real translators into every state of
 `states/transitions.json`, feeds every kind of event, and checks that the translator accepts an
@@ -20,6 +20,7 @@ from typing import Any
 
 import pytest
 
+from tests import events as ev
 from tests.helpers import ROOT, config
 from translator import (
     StreamProtocolError,
@@ -296,25 +297,9 @@ def test_a_readme_without_markers_is_refused_and_nothing_is_written(
 
 # --- run time agrees with transitions.json -----------------------------------------------------
 
-MESSAGE_START: dict[str, Any] = {
-    "type": "message_start",
-    "message": {
-        "id": "msg_01",
-        "type": "message",
-        "role": "assistant",
-        "content": [],
-        "model": "claude-test",
-        "stop_reason": None,
-        "stop_sequence": None,
-        "usage": {"input_tokens": 3, "output_tokens": 1},
-    },
-}
-MESSAGE_DELTA: dict[str, Any] = {
-    "type": "message_delta",
-    "delta": {"stop_reason": "end_turn", "stop_sequence": None},
-    "usage": {"output_tokens": 5},
-}
-MESSAGE_STOP: dict[str, Any] = {"type": "message_stop"}
+MESSAGE_START = ev.message_start(usage={"input_tokens": 3, "output_tokens": 1})
+MESSAGE_DELTA = ev.message_delta("end_turn", output_tokens=5)
+MESSAGE_STOP = ev.message_stop()
 
 BLOCKS: dict[str, dict[str, Any]] = {
     "text": {"type": "text", "text": ""},
@@ -351,7 +336,7 @@ PASSTHROUGH_BLOCK = {
 
 
 def _start(index: int, block: str) -> dict[str, Any]:
-    return {"type": "content_block_start", "index": index, "content_block": BLOCKS[block]}
+    return ev.block_start(index, BLOCKS[block])
 
 
 class Probe:
@@ -368,7 +353,7 @@ class Probe:
 
 def _delta_probe(name: str) -> Probe:
     def build(index: int) -> dict[str, Any]:
-        return {"type": "content_block_delta", "index": index, "delta": DELTAS[name]}
+        return ev.delta(index, DELTAS[name])
 
     return Probe(name, name, build)
 
@@ -381,19 +366,11 @@ PROBES: list[Probe] = [
     Probe("message_start", "message_start", lambda _i: MESSAGE_START),
     *(_start_probe(block) for block in BLOCKS),
     *(_delta_probe(name) for name in DELTAS),
-    Probe(
-        "content_block_stop",
-        "content_block_stop",
-        lambda i: {"type": "content_block_stop", "index": i},
-    ),
+    Probe("content_block_stop", "content_block_stop", ev.block_stop),
     Probe("message_delta", "message_delta", lambda _i: MESSAGE_DELTA),
     Probe("message_stop", "message_stop", lambda _i: MESSAGE_STOP),
-    Probe("ping", "ping", lambda _i: {"type": "ping"}),
-    Probe(
-        "error",
-        "error",
-        lambda _i: {"type": "error", "error": {"type": "overloaded_error", "message": "Busy"}},
-    ),
+    Probe("ping", "ping", lambda _i: ev.ping()),
+    Probe("error", "error", lambda _i: ev.error(message="Busy")),
 ]
 LIVE_STATES = [state for state in COMMITTED["states"] if state != "failed"]
 
@@ -492,8 +469,8 @@ def test_done_is_reached_by_a_full_stream() -> None:
     for event in [
         MESSAGE_START,
         _start(0, "text"),
-        {"type": "content_block_delta", "index": 0, "delta": DELTAS["text_delta"]},
-        {"type": "content_block_stop", "index": 0},
+        ev.delta(0, DELTAS["text_delta"]),
+        ev.block_stop(0),
         MESSAGE_DELTA,
         MESSAGE_STOP,
     ]:

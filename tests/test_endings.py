@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import aclosing, suppress
 from dataclasses import dataclass, field
 from typing import Any
@@ -135,7 +135,7 @@ def source_for(twin: str, fault: Fault) -> SyncSource:
 
 
 def wrapped(twin: str, source: SyncSource, tr: Translator) -> Any:
-    function = {
+    function: Callable[..., Any] = {
         "translate": translate,
         "translate_sse": translate_sse,
         "atranslate": atranslate,
@@ -446,7 +446,7 @@ def test_the_stream_helpers_value_error_on_tool_json_is_a_source_error(mode: str
     assert call.valid is False  # never stopped: not to be run
     snapshot = tr.snapshot()
     assert snapshot is not None
-    assert snapshot.content[0].text == "ab"
+    assert snapshot.content[0].text == "ab"  # type: ignore[union-attr]
 
 
 def test_an_unawaited_create_call_closed_before_its_first_item_is_closed_not_leaked() -> None:

@@ -34,28 +34,14 @@ from translator._events import normalise
 from translator._machine import MACHINE
 from translator._states import SELF_TRIGGERS, STATES
 
+from . import events as ev
 from .helpers import machine_config
 from .invariants import check_failed_is_sticky, check_readable, declared
 from .strategies import FITS
 
-MESSAGE_START = {
-    "type": "message_start",
-    "message": {
-        "id": "msg_1",
-        "type": "message",
-        "role": "assistant",
-        "model": "claude-x",
-        "content": [],
-        "stop_reason": None,
-        "stop_sequence": None,
-        "usage": {"input_tokens": 5, "output_tokens": 1},
-    },
-}
-MESSAGE_DELTA = {
-    "type": "message_delta",
-    "delta": {"stop_reason": "end_turn", "stop_sequence": None},
-    "usage": {"output_tokens": 3},
-}
+USAGE = {"input_tokens": 5, "output_tokens": 1}
+MESSAGE_START = ev.message_start(usage=USAGE)
+MESSAGE_DELTA = ev.message_delta("end_turn", output_tokens=3)
 BLOCKS: dict[str, dict[str, Any]] = {
     "text": {"type": "text", "text": ""},
     "tool_use": {"type": "tool_use", "id": "toolu_1", "name": "get_weather", "input": {}},
@@ -104,19 +90,11 @@ DELTAS: dict[str, dict[str, Any]] = {
 OWN_STATE = {"text", "tool_use", "thinking", "redacted_thinking"}
 
 
-HELD = {
-    "type": "content_block_delta",
-    "index": 0,
-    "delta": {"type": "thinking_delta", "thinking": "so far"},
-}
+HELD = ev.thinking(0, "so far")
 
 
 def start(index: int, block: str) -> dict[str, Any]:
-    return {"type": "content_block_start", "index": index, "content_block": BLOCKS[block]}
-
-
-def stop(index: int) -> dict[str, Any]:
-    return {"type": "content_block_stop", "index": index}
+    return ev.block_start(index, BLOCKS[block])
 
 
 @dataclass(frozen=True)
@@ -135,7 +113,7 @@ class Situation:
 def _open(block: str, at: int = 0) -> Situation:
     before: tuple[dict[str, Any], ...] = ()
     for i in range(at):
-        before += (start(i, "text"), stop(i))
+        before += (start(i, "text"), ev.block_stop(i))
     state = block if block in OWN_STATE else "passthrough"
     name = f"{state}[{block}]@{at}" if state == "passthrough" or at else state
     return Situation(name, state, (MESSAGE_START, *before, start(at, block)), at + 1, block)
@@ -144,7 +122,7 @@ def _open(block: str, at: int = 0) -> Situation:
 SITUATIONS = [
     Situation("idle", "idle", ()),
     Situation("message", "message", (MESSAGE_START,)),
-    Situation("message@1", "message", (MESSAGE_START, start(0, "text"), stop(0)), 1),
+    Situation("message@1", "message", (MESSAGE_START, start(0, "text"), ev.block_stop(0)), 1),
     *(_open(block) for block in BLOCKS),
     _open("text", at=1),
     _open("tool_use", at=2),
@@ -156,7 +134,7 @@ SITUATIONS = [
         1,
         "thinking",
     ),
-    Situation("done", "done", (MESSAGE_START, MESSAGE_DELTA, {"type": "message_stop"})),
+    Situation("done", "done", (MESSAGE_START, MESSAGE_DELTA, ev.message_stop())),
     Situation("failed", "failed", (MESSAGE_START, {"type": "bogus"})),
 ]
 # Every state is covered (with each passthrough flavour the guards tell apart).
@@ -174,30 +152,25 @@ class Input:
         n, o = sit.blocks, sit.open_index
         if self.trigger == "message_start":
             if self.variant == "with_content":
-                message = {**MESSAGE_START["message"], "content": [{"type": "text", "text": "ok"}]}
-                return {"type": "message_start", "message": message}
+                return ev.message_start([{"type": "text", "text": "ok"}], usage=USAGE)
             return MESSAGE_START
         if self.trigger == "content_block_start":
             assert self.block is not None
             index = {"next": n, "ahead": n + 1, "behind": n - 1}[self.variant]
-            return {
-                "type": "content_block_start",
-                "index": index,
-                "content_block": BLOCKS[self.block],
-            }
+            return ev.block_start(index, BLOCKS[self.block])
         if self.trigger in DELTAS:
             index = (o if o is not None else 0) + (0 if self.variant == "open" else 1)
-            return {"type": "content_block_delta", "index": index, "delta": DELTAS[self.trigger]}
+            return ev.delta(index, DELTAS[self.trigger])
         if self.trigger == "content_block_stop":
-            return stop((o if o is not None else 0) + (0 if self.variant == "open" else 1))
+            return ev.block_stop((o if o is not None else 0) + (0 if self.variant == "open" else 1))
         if self.trigger == "message_delta":
             return MESSAGE_DELTA
         if self.trigger == "message_stop":
-            return {"type": "message_stop"}
+            return ev.message_stop()
         if self.trigger == "ping":
-            return {"type": "ping"}
+            return ev.ping()
         if self.trigger == "error":
-            return {"type": "error", "error": {"type": "overloaded_error", "message": "Overloaded"}}
+            return ev.error()
         if self.trigger == "junk":
             return {"type": "bogus", "index": 0}
         return None  # finish() and cancel()
@@ -272,6 +245,7 @@ def machine_answer(tr: Translator, sit: Situation, inp: Input, event: dict[str, 
         ev = normalise(event)
     except MalformedEventError:
         return None  # unreadable (a negative index): refused before the Machine is asked
+    assert ev is not None
     assert ev.kind == inp.trigger
     for transition in declared(sit.state, ev.kind):
         if all(condition.func(tr, ev) for condition in transition.conditions):
@@ -334,11 +308,11 @@ def test_every_state_against_every_input(sit: Situation, inp: Input, strict: boo
             return
         out = tr.cancel()
         assert ending(out, sit) == ["stop_reason", "usage_statistics"]
-        assert out[-2].stop_reason == "cancelled"
+        assert out[-2].stop_reason == "cancelled"  # type: ignore[union-attr]
         assert tr.state == expected == "failed"
         assert any(t.dest == "failed" for t in declared(before, "cancel"))
         with pytest.raises(UsageError):
-            tr.feed({"type": "ping"})
+            tr.feed(ev.ping())
         assert tr.finish() == []
         assert tr.cancel() == []
         assert tr.state == "failed"

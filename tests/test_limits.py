@@ -4,6 +4,7 @@ hypothesis, and the decoder's name cache, which holds nothing a stream brought."
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -113,7 +114,7 @@ def test_the_content_of_one_block_is_bounded(
 ) -> None:
     """A block whose streamed content exceeds max_block_chars fails, by its stop at the latest
     (it is measured as its parts are merged); one within it never does."""
-    start, delta = {
+    case: tuple[dict[str, Any], Callable[[str], dict[str, Any]]] = {
         "text": (ev.text_start(0), lambda s: ev.text(0, s)),
         "thinking": (ev.thinking_start(0), lambda s: ev.thinking(0, s)),
         "tool_use": (ev.tool_start(0, "f", "toolu_1"), lambda s: ev.json_part(0, s)),
@@ -124,6 +125,7 @@ def test_the_content_of_one_block_is_bounded(
             lambda s: ev.json_part(0, s),
         ),
     }[kind]
+    start, delta = case
     events = [ev.message_start(), start]
     stop_at = len(events)
     for number, size in enumerate(sizes):

@@ -11,7 +11,8 @@ from __future__ import annotations
 import json
 import re
 import warnings
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 import pytest
 from hypothesis import example, given, settings
@@ -30,6 +31,7 @@ from translator import (
 from translator._ids import otid_for
 from translator._sse import iter_sse
 
+from . import events as ev
 from .helpers import invalid_fixtures, load_events, machine_config, real_fixtures, sdk_accumulate
 from .invariants import Run, check_failed_is_sticky, check_readable, check_run
 from .strategies import (
@@ -50,11 +52,13 @@ from .strategies import (
     tally,
 )
 
+_Test = TypeVar("_Test", bound=Callable[..., Any])
 
-def _examples(cases: Any) -> Any:
+
+def _examples(cases: Any) -> Callable[[_Test], _Test]:
     """Pin each event list as an explicit @example of a test taking `events`."""
 
-    def apply(test: Any) -> Any:
+    def apply(test: _Test) -> _Test:
         for events in cases:
             test = example(events=events)(test)
         return test
@@ -383,39 +387,18 @@ def test_invalid_streams_fail_cleanly(mutant: Mutant) -> None:
 
 
 # Found by the fuzz property below; each used to break the translator (see the report of #5).
-_START = {
-    "type": "message_start",
-    "message": {
-        "id": "msg_01",
-        "type": "message",
-        "role": "assistant",
-        "model": "claude-x",
-        "content": [],
-        "stop_reason": None,
-        "stop_sequence": None,
-        "usage": {"input_tokens": 0, "output_tokens": 0},
-    },
-}
-_DELTA = {
-    "type": "message_delta",
-    "delta": {"stop_reason": "end_turn"},
-    "usage": {"output_tokens": 0},
-}
-_ERROR = {"type": "error", "error": {"type": "overloaded_error", "message": "Overloaded"}}
+_USAGE = {"input_tokens": 0, "output_tokens": 0}
+_START = ev.message_start(usage=_USAGE)
+_DELTA = ev.message_delta("end_turn", output_tokens=0)
+_ERROR = ev.error()
 
 
-def _with_usage(usage: Any) -> dict[str, Any]:
-    return {**_START, "message": {**_START["message"], "usage": usage}}
+def _with_usage(usage: dict[str, Any]) -> dict[str, Any]:
+    return ev.message_start(usage=usage)
 
 
 def _one_block(block: dict[str, Any]) -> list[dict[str, Any]]:
-    return [
-        _START,
-        {"type": "content_block_start", "index": 0, "content_block": block},
-        {"type": "content_block_stop", "index": 0},
-        _DELTA,
-        {"type": "message_stop"},
-    ]
+    return [_START, ev.block_start(0, block), ev.block_stop(0), _DELTA, ev.message_stop()]
 
 
 REGRESSIONS: dict[str, list[dict[str, Any]]] = {
@@ -427,8 +410,8 @@ REGRESSIONS: dict[str, list[dict[str, Any]]] = {
     ),
     "redacted thinking with non-string data": _one_block({"type": "redacted_thinking", "data": []}),
     "complete text block in message_start with a number": [
-        {**_START, "message": {**_START["message"], "content": [{"type": "text", "text": 5}]}},
-        {"type": "message_stop"},
+        ev.message_start([{"type": "text", "text": 5}], usage=_USAGE),
+        ev.message_stop(),
     ],
     # Usage was recorded unchecked: usage() raised (TypeError / pydantic ValidationError), which
     # escaped feed() and finish() from inside the failure path, or ended the stream as end_turn
@@ -438,16 +421,13 @@ REGRESSIONS: dict[str, list[dict[str, Any]]] = {
     "usage count a float": [_with_usage({"input_tokens": 1.5, "output_tokens": 0}), _DELTA],
     "cumulative usage junk, then message_stop": [
         _START,
-        {**_DELTA, "usage": {"output_tokens": 0, "cache_creation_input_tokens": []}},
-        {"type": "message_stop"},
+        ev.message_delta("end_turn", output_tokens=0, cache_creation_input_tokens=[]),
+        ev.message_stop(),
     ],
     "thinking_tokens junk": [
         _START,
-        {
-            **_DELTA,
-            "usage": {"output_tokens": 3, "output_tokens_details": {"thinking_tokens": "x"}},
-        },
-        {"type": "message_stop"},
+        ev.message_delta("end_turn", 3, output_tokens_details={"thinking_tokens": "x"}),
+        ev.message_stop(),
     ],
 }
 
@@ -462,7 +442,7 @@ def test_regressions_fail_as_malformed(events: list[dict[str, Any]]) -> None:
 
 
 def _prefilled(*content: Any) -> list[dict[str, Any]]:
-    return [{**_START, "message": {**_START["message"], "content": list(content)}}]
+    return [ev.message_start(list(content), usage=_USAGE)]
 
 
 # Found by the thorough profile.
@@ -480,7 +460,7 @@ EDGE_CASES: dict[str, list[dict[str, Any]]] = {
             {"type": "tool_use", "id": "toolu_0", "name": "roll", "input": {"a": 0}},
             {"type": "tool_use", "id": "toolu_0", "name": "roll", "input": {}},
         ),
-        {"type": "message_stop"},
+        ev.message_stop(),
     ],
 }
 
@@ -665,7 +645,7 @@ def test_legacy_modes_keep_their_promises(
         groups = messages_by_block(run, stream)
         calls = {c.tool_call_id: c for c in run.tr.tool_calls()}
         for index, block in enumerate(spec.blocks):
-            call = calls.get(block.start.get("id"))
+            call = calls.get(block.start.get("id", ""))
             check_legacy_block(block, groups.get(index, []), call, settings_, approval)
         runs.append(run)
     assert final(runs[0]) == final(runs[1])

@@ -32,7 +32,15 @@ from translator import (
 
 from . import events as ev
 from .golden import MODES
-from .helpers import EDGE, config, load_events, machine_config, real_fixtures, sdk_accumulate
+from .helpers import (
+    EDGE,
+    config,
+    load_events,
+    machine_config,
+    param_of,
+    real_fixtures,
+    sdk_accumulate,
+)
 from .invariants import Run
 from .strategies import (
     Stream,
@@ -136,7 +144,7 @@ def run_events(events: list[Any], **options: Any) -> Translator:
 def test_every_real_stream_round_trips_as_the_sdk_holds_it(path: Any) -> None:
     events = load_events(path)
     tr = run_events(events)
-    param = tr.message_param()
+    param = param_of(tr)
     check_param(param)
     if tr.state == "done":
         check_agrees(param["content"], sdk_param_form(events))
@@ -157,7 +165,7 @@ def test_real_streams_cut_at_every_event_return_nothing_unsafe() -> None:
         for k, event in enumerate(events):
             if k == middle:
                 cut = run_events(events[:k])
-                assert cut.message_param() == tr.message_param(), path.name
+                assert param_of(cut) == param_of(tr), path.name
                 assert cut.reasoning_content() == tr.reasoning_content(), path.name
             try:
                 tr.feed(event)
@@ -171,7 +179,7 @@ def test_real_streams_cut_at_every_event_return_nothing_unsafe() -> None:
                 for i, block in enumerate(event["message"].get("content") or []):
                     types[i] = block["type"]
                     stopped.add(i)
-            param = tr.message_param()
+            param = param_of(tr)
             open_types = {types[i] for i in types if i not in stopped}
             returned = [b["type"] for b in param["content"]]
             # the open block (if any) is in the result only when it is text
@@ -188,7 +196,7 @@ def test_legacy_inner_thoughts_go_back_to_the_model() -> None:
     path = EDGE / "legacy-parallel-thoughts-approval.sse"
     tr = run_events(load_events(path), inner_thoughts_kwarg="thinking")
     calls = {c.tool_call_id: c for c in tr.tool_calls()}
-    uses = [b for b in tr.message_param()["content"] if b["type"] == "tool_use"]
+    uses = [b for b in param_of(tr)["content"] if b["type"] == "tool_use"]
     assert uses
     for use in uses:
         assert "thinking" in use["input"]
@@ -208,9 +216,9 @@ def test_omitted_thinking_keeps_its_signature_in_the_results() -> None:
     assert [p.signature for p in tr.reasoning_content() if isinstance(p, ReasoningContent)] == (
         signatures
     )
-    thinking = [b for b in tr.message_param()["content"] if b["type"] == "thinking"]
+    thinking = [b for b in param_of(tr)["content"] if b["type"] == "thinking"]
     assert thinking == [{"type": "thinking", "thinking": "", "signature": s} for s in signatures]
-    check_param(tr.message_param())
+    check_param(param_of(tr))
 
 
 # --- hand-written edges ---------------------------------------------------------------------------
@@ -229,7 +237,7 @@ def test_blocks_come_back_one_per_block_in_order_never_merged() -> None:
         ev.block_stop(4),
         ev.message_stop(),
     ]
-    param = run_events(events).message_param()
+    param = param_of(run_events(events))
     check_param(param)
     assert param["content"] == [
         {"type": "thinking", "thinking": "one thought", "signature": "S1"},
@@ -259,7 +267,7 @@ def test_declared_fields_kept_response_only_fields_dropped() -> None:
         "end_char_index": 1,
         "file_id": None,
     }
-    prefilled = [
+    prefilled: list[dict[str, Any]] = [
         {
             "type": "tool_use",
             "id": "toolu_P",
@@ -270,7 +278,7 @@ def test_declared_fields_kept_response_only_fields_dropped() -> None:
         {"type": "text", "text": "cited", "citations": [citation], "parsed_output": {"x": 1}},
         {"type": "future_block", "payload": [1, {"a": None}]},
     ]
-    param = run_events([ev.message_start(content=prefilled), ev.message_stop()]).message_param()
+    param = param_of(run_events([ev.message_start(content=prefilled), ev.message_stop()]))
     check_param(param)
     use, text, future = param["content"]
     assert use["caller"] == caller
@@ -299,7 +307,7 @@ def test_a_cut_stream_returns_no_unclosed_thinking_or_tool_call() -> None:
     for name, tail in tails.items():
         tr = run_events([*head, *tail])
         assert tr.state == "failed", name
-        param = tr.message_param()
+        param = param_of(tr)
         check_param(param)
         assert [b["type"] for b in param["content"]] == ["thinking", "text"], name
         assert tr.reasoning_content() == [
@@ -308,7 +316,7 @@ def test_a_cut_stream_returns_no_unclosed_thinking_or_tool_call() -> None:
         ], name
     # cut inside text: the text so far is kept (nothing in it is verified)
     tr = run_events([*head, ev.text_start(2), ev.text(2, "part")])
-    assert tr.message_param()["content"][-1] == {"type": "text", "text": "part"}
+    assert param_of(tr)["content"][-1] == {"type": "text", "text": "part"}
 
 
 # --- generated streams ----------------------------------------------------------------------------
@@ -323,7 +331,7 @@ def test_generated_streams_round_trip_as_the_sdk_holds_them(stream: Stream, mode
     for event in stream.events:
         tr.feed(event)
     tr.finish()
-    param = tr.message_param()
+    param = param_of(tr)
     check_param(param)
     expected = sdk_param_form(stream.events)
     for got, block, want in zip(param["content"], _kept(stream), expected, strict=True):
@@ -347,7 +355,7 @@ def test_generated_streams_with_awkward_arguments_send_back_what_the_model_wrote
         for message in tr.feed(event):
             message.model_dump_json()
     tr.finish()
-    param = tr.message_param()
+    param = param_of(tr)
     check_param(param)
     uses = [b for b in param["content"] if b["type"] == "tool_use"]
     blocks = [b for b in stream.spec.all_blocks if b.type == "tool_use"]
@@ -370,7 +378,7 @@ def test_generated_streams_cut_anywhere_return_nothing_unsafe(mutant: Any) -> No
     run.feed_all(events)
     count_example(mutant.how, "completed" if run.error is None else "failed")
     tr = run.tr
-    param = tr.message_param()
+    param = param_of(tr)
     check_param(param)
     # Each returned thinking or tool call is one whose stop the translator accepted.
     accepted = set(run.stopped)
@@ -429,7 +437,7 @@ def _state(tr: Translator) -> Any:
     return (
         snapshot.model_dump(warnings=False),
         tr.tool_calls(),
-        tr.message_param(),
+        param_of(tr),
         tr.stop_details,
     )
 
@@ -471,11 +479,11 @@ def test_nothing_handed_out_or_fed_in_is_shared(form: str) -> None:
     assert _state(tr) == before
     snapshot = tr.snapshot()
     assert snapshot is not None
-    snapshot.content[0].input["q"]["a"].append("mutated")  # type: ignore[union-attr]
+    snapshot.content[0].input["q"]["a"].append("mutated")  # type: ignore[union-attr,index]
     snapshot.content[3].payload["deep"].append("mutated")  # type: ignore[union-attr]
-    snapshot.content[2].citations.append("mutated")  # type: ignore[union-attr]
+    snapshot.content[2].citations.append("mutated")  # type: ignore[union-attr,arg-type]
     assert _state(tr) == before
-    param = tr.message_param()
+    param = param_of(tr)
     param["content"][0]["input"]["q"]["a"].append("mutated")
     param["content"][3]["payload"]["deep"].append("mutated")
     assert _state(tr) == before

@@ -18,6 +18,8 @@ from hypothesis import strategies as st
 from translator._errors import MalformedEventError, UsageError
 from translator._sse import SSEDecoder, aiter_sse, iter_sse
 
+from . import events as ev
+
 FIXTURES = Path(__file__).parent.parent / "fixtures" / "real"
 STREAMS = sorted(FIXTURES.glob("*.sse")) + sorted(FIXTURES.glob("invalid/*.sse"))
 NAMES = [path.relative_to(FIXTURES).as_posix() for path in STREAMS]
@@ -206,11 +208,7 @@ def test_cut_inside_every_multibyte_character_of_a_fixture() -> None:
 @examples(100)
 @given(st.text(min_size=1, max_size=40), st.data())
 def test_cut_inside_synthetic_non_ascii_text(text: str, data: st.DataObject) -> None:
-    event = {
-        "type": "content_block_delta",
-        "index": 0,
-        "delta": {"type": "text_delta", "text": text},
-    }
+    event = ev.text(0, text)
     payload = json.dumps(event, ensure_ascii=False).encode()
     stream = b"event: content_block_delta\ndata: " + payload + b"\n\n"
     points = data.draw(st.lists(st.integers(0, len(stream)), max_size=8))

@@ -13,7 +13,8 @@ accessors answer, and a failed translator stays failed.
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 from hypothesis import settings
 from hypothesis import strategies as st
@@ -27,6 +28,7 @@ from hypothesis.stateful import (
 
 from translator import TranslatorError, UpstreamError, UsageError
 
+from . import events as ev
 from .helpers import machine_config
 from .invariants import (
     Run,
@@ -105,7 +107,10 @@ def live(machine: TranslatorStateMachine) -> bool:
     return not (machine.run.terminated or machine.run.finished)
 
 
-def in_state(*states: str) -> Any:
+_Rule = TypeVar("_Rule", bound=Callable[..., Any])
+
+
+def in_state(*states: str) -> Callable[[_Rule], _Rule]:
     """Precondition: the stream is live and the model is in one of `states`."""
     return precondition(lambda m: live(m) and m.state in states)
 
@@ -187,7 +192,7 @@ class TranslatorStateMachine(RuleBasedStateMachine):
     def maybe_ping(self, data: st.DataObject) -> None:
         """A keep-alive ping now and then (the machine takes one in every open state)."""
         if data.draw(st.integers(0, 3), label="ping first") == 3:
-            self.feed({"type": "ping"}, self.state)
+            self.feed(ev.ping(), self.state)
 
     def expect(self, trigger: str, index: int, block: str | None = None) -> str | None:
         """The model's answer for `trigger` at `index` in its current state."""
@@ -208,37 +213,18 @@ class TranslatorStateMachine(RuleBasedStateMachine):
     def start_block(self, kind: str, index: int, data: st.DataObject) -> None:
         expected = self.expect("content_block_start", index, kind)
         block = data.draw(BLOCK_STARTS[kind])
-        self.feed({"type": "content_block_start", "index": index, "content_block": block}, expected)
+        self.feed(ev.block_start(index, block), expected)
         if expected is not None:
             self.blocks.append(kind)
             self.open = kind
 
-    def message_start_event(self, content: list[dict[str, Any]]) -> dict[str, Any]:
-        return {
-            "type": "message_start",
-            "message": {
-                "id": "msg_1",
-                "type": "message",
-                "role": "assistant",
-                "model": "claude-x",
-                "content": content,
-                "stop_reason": None,
-                "stop_sequence": None,
-                "usage": {"input_tokens": 10, "output_tokens": 1},
-            },
-        }
-
     def message_delta_event(self, grow: int, reason: str, cache: int | None) -> dict[str, Any]:
         self.output += grow
-        usage: dict[str, Any] = {"output_tokens": self.output}
+        usage: dict[str, Any] = {}
         if cache is not None:  # counts are cumulative: they never go down
             self.cache += cache
             usage["cache_read_input_tokens"] = self.cache
-        return {
-            "type": "message_delta",
-            "delta": {"stop_reason": reason, "stop_sequence": None},
-            "usage": usage,
-        }
+        return ev.message_delta(reason, self.output, **usage)
 
     # --- legal rules --------------------------------------------------------------------------
 
@@ -251,7 +237,7 @@ class TranslatorStateMachine(RuleBasedStateMachine):
     )
     def message_start(self, prefilled: list[str], data: st.DataObject) -> None:
         content = [data.draw(BLOCK_STARTS[kind]) for kind in prefilled]
-        self.feed(self.message_start_event(content), "message")
+        self.feed(ev.message_start(content), "message")
         self.blocks = list(prefilled)
         self.output = 1
 
@@ -267,18 +253,13 @@ class TranslatorStateMachine(RuleBasedStateMachine):
         assert self.open is not None
         self.maybe_ping(data)
         kind = data.draw(st.sampled_from(sorted(FITS[self.open])))
-        event = {
-            "type": "content_block_delta",
-            "index": len(self.blocks) - 1,
-            "delta": data.draw(DELTAS[kind]),
-        }
-        self.feed(event, self.state)
+        self.feed(ev.delta(len(self.blocks) - 1, data.draw(DELTAS[kind])), self.state)
 
     @in_state(*BLOCK_STATES)
     @rule(data=st.data())
     def content_block_stop(self, data: st.DataObject) -> None:
         self.maybe_ping(data)
-        self.feed({"type": "content_block_stop", "index": len(self.blocks) - 1}, "message")
+        self.feed(ev.block_stop(len(self.blocks) - 1), "message")
 
     @in_state("message")
     @rule(
@@ -294,7 +275,7 @@ class TranslatorStateMachine(RuleBasedStateMachine):
     @in_state("message")
     @rule()
     def message_stop(self) -> None:
-        self.feed({"type": "message_stop"}, "done")
+        self.feed(ev.message_stop(), "done")
 
     # --- faults ---------------------------------------------------------------------------------
 
@@ -305,23 +286,23 @@ class TranslatorStateMachine(RuleBasedStateMachine):
         base = len(self.blocks) - 1 if self.open is not None else len(self.blocks)
         index = max(base + offset, 0)
         if trigger == "ping":
-            self.feed({"type": "ping"}, self.state)
+            self.feed(ev.ping(), self.state)
             return
         if trigger == "message_start":
-            self.feed(self.message_start_event([]), self.expect(trigger, index))
+            self.feed(ev.message_start(), self.expect(trigger, index))
             return
         if trigger == "content_block_start":
             self.start_block(data.draw(st.sampled_from(sorted(BLOCK_STARTS))), index, data)
             return
         if trigger in DELTAS:
             delta = data.draw(DELTAS[trigger])
-            event = {"type": "content_block_delta", "index": index, "delta": delta}
+            event = ev.delta(index, delta)
         elif trigger == "content_block_stop":
-            event = {"type": "content_block_stop", "index": index}
+            event = ev.block_stop(index)
         elif trigger == "message_delta":
             event = self.message_delta_event(1, "end_turn", None)
         else:
-            event = {"type": "message_stop"}
+            event = ev.message_stop()
         self.feed(event, self.expect(trigger, index))
 
     @precondition(faults_allowed)
@@ -332,8 +313,7 @@ class TranslatorStateMachine(RuleBasedStateMachine):
     def end_abruptly(self, how: str, junk: Any) -> None:
         before = self.run.tr.state
         if how == "error":
-            event = {"type": "error", "error": {"type": "overloaded_error", "message": "Busy"}}
-            self.feed(event, "failed")
+            self.feed(ev.error(message="Busy"), "failed")
         elif how == "junk":
             if isinstance(junk, dict) and junk.get("type") in ("ping", "message_stop"):
                 junk = {**junk, "type": "bogus"}
@@ -354,7 +334,7 @@ class TranslatorStateMachine(RuleBasedStateMachine):
     # --- after the end ----------------------------------------------------------------------------
 
     @precondition(lambda self: not live(self))
-    @rule(event=st.sampled_from([{"type": "ping"}, {"type": "message_stop"}, "finish", "cancel"]))
+    @rule(event=st.sampled_from([ev.ping(), ev.message_stop(), "finish", "cancel"]))
     def after_the_end(self, event: Any) -> None:
         """After the end nothing is accepted and nothing more is emitted."""
         before, emitted = self.run.tr.state, len(self.run.messages)

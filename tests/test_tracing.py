@@ -67,11 +67,11 @@ def test_a_real_stream_records_first_token_blocks_and_outcome(
 ) -> None:
     span = traced(exporter, load_events(THINKING))
     assert names(span) == ["first_token", "content_block", "content_block"]
-    first = span.events[0].attributes or {}
+    first: dict[str, Any] = dict(span.events[0].attributes or {})
     assert first["block.type"] == "thinking"
     assert first["block.index"] == 0
     assert first["time_to_first_token_s"] >= 0
-    blocks = [dict(e.attributes or {}) for e in span.events[1:]]
+    blocks: list[dict[str, Any]] = [dict(e.attributes or {}) for e in span.events[1:]]
     assert [(b["block.type"], b["block.index"]) for b in blocks] == [
         ("thinking", 0),
         ("tool_use", 1),
@@ -103,7 +103,8 @@ def test_time_to_first_token_counts_from_the_given_start(exporter: InMemorySpanE
         for event in ev.text_stream("a"):
             tr.feed(event)
     [span] = exporter.get_finished_spans()
-    assert (span.events[0].attributes or {})["time_to_first_token_s"] >= 5.0
+    first: dict[str, Any] = dict(span.events[0].attributes or {})
+    assert first["time_to_first_token_s"] >= 5.0
 
 
 @pytest.mark.parametrize(
@@ -124,7 +125,8 @@ def test_each_failure_is_recorded_exactly_once(
     span = traced(exporter, events)
     assert errors(span) == 1
     exception = next(e for e in span.events if e.name == "exception")
-    assert (exception.attributes or {})["exception.type"].endswith(error.__name__)
+    recorded: dict[str, Any] = dict(exception.attributes or {})
+    assert recorded["exception.type"].endswith(error.__name__)
     assert span.status.status_code is StatusCode.ERROR
     assert names(span)[0] == "first_token"
     assert dict(span.attributes or {})["translator.stop_reason"] == failure_stop(error)

@@ -22,7 +22,7 @@ from translator import (
 )
 
 from . import events as ev
-from .helpers import REAL, config, letta_adapter, load_events, run
+from .helpers import REAL, config, letta_adapter, load_events, param_of, run
 
 
 def kinds(messages: list[Any]) -> list[str]:
@@ -114,7 +114,7 @@ def test_omitted_thinking_streams_as_one_hidden_reasoning_message() -> None:
     assert hidden.otid is not None
     letta_adapter().validate_json(hidden.model_dump_json())
     assert tr.reasoning_content() == [ReasoningContent(is_native=True, reasoning="", signature="S")]
-    assert tr.message_param()["content"] == [{"type": "thinking", "thinking": "", "signature": "S"}]
+    assert param_of(tr)["content"] == [{"type": "thinking", "thinking": "", "signature": "S"}]
 
 
 def test_thinking_without_text_or_signature_sends_nothing() -> None:
@@ -222,7 +222,7 @@ def test_tools_requiring_approval_stream_as_approval_requests() -> None:
     events += [*ev.tool_stream("rm", "toolu_R", '{"p": 1}', index=1)]
     cfg = config(requires_approval_tools={"rm"})
     tr, out = run([*events, ev.message_delta("tool_use"), ev.message_stop()], cfg)
-    by_call = {}
+    by_call: dict[str, set[type]] = {}
     for m in content(out):
         by_call.setdefault(m.tool_call.tool_call_id, set()).add(type(m))
     assert by_call == {"toolu_S": {ToolCallMessage}, "toolu_R": {ApprovalRequestMessage}}
@@ -349,7 +349,7 @@ def test_every_message_validates_against_letta_client() -> None:
 def test_stop_reason_mapping(anthropic: str | None, letta: str) -> None:
     tr, out = run(ev.text_stream("x", stop_reason=anthropic))  # type: ignore[arg-type]
     assert [m for m in out if isinstance(m, LettaStopReason)] == [
-        LettaStopReason(stop_reason=letta)
+        LettaStopReason(stop_reason=letta)  # type: ignore[arg-type]
     ]
     assert kinds(out)[-2:] == ["stop_reason", "usage_statistics"]
     assert tr.stop_reason == anthropic

@@ -6,10 +6,10 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncGenerator, AsyncIterator, Iterator
 from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import anthropic
 import httpx2
@@ -304,7 +304,7 @@ def test_closing_the_async_frames_closes_the_source_and_cancels_the_translator()
     tr = Translator(config())
 
     async def main() -> None:
-        frames = aletta_sse(atranslate(upstream(), translator=tr))
+        frames = cast(AsyncGenerator[bytes], aletta_sse(atranslate(upstream(), translator=tr)))
         await frames.__anext__()
         await frames.aclose()
 
@@ -350,7 +350,7 @@ def test_pings_are_forwarded_only_when_asked() -> None:
     out = list(translate(source, config(forward_pings=True)))
     pings = [m for m in out if isinstance(m, LettaPing)]
     assert len(pings) == 2
-    assert all(p.id == out[-3].id and p.run_id == "run-1" for p in pings)
+    assert all(p.id == out[-3].id and p.run_id == "run-1" for p in pings)  # type: ignore[union-attr]
     parsed = parse(list(letta_sse(iter(out))))
     validated = [letta_adapter().validate_python(data) for _, data in parsed[:-1]]
     assert [type(v).__name__ for v in validated].count("LettaPing") == 2

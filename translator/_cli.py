@@ -376,20 +376,26 @@ def _diagram(args: argparse.Namespace, out: IO[str]) -> int:
 
     if args.write is not None:
         readmes = [Path(name) for name in args.readme or ()]
+        tables = [Path(name) for name in args.tables or ()]
         try:
-            written = _diagram.write(Path(args.write), readmes)
-        except _diagram.MissingMarkersError as exc:
+            written = _diagram.write(Path(args.write), readmes, tables)
+        except (_diagram.MissingMarkersError, _diagram.TableError) as exc:
             raise CliError(str(exc)) from None
         for path in written:
             print(f"wrote {path}", file=out)
         return 0
     if args.check is not None:
-        stale = _diagram.check(Path(args.check), [Path(name) for name in args.readme or ()])
+        stale = _diagram.check(
+            Path(args.check),
+            [Path(name) for name in args.readme or ()],
+            [Path(name) for name in args.tables or ()],
+        )
         if stale:
             names = ", ".join(stale)
             print(
                 f"translator: {args.check}/ is out of date with the machine ({names}); "
-                "run `make states` and commit the result",
+                "run `make states` and commit the result (a missing or surplus state-table "
+                "row is added or removed by hand first)",
                 file=sys.stderr,
             )
             return 1
@@ -476,6 +482,13 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="FILE",
         help="a README whose generated mermaid block (between its markers) --write refreshes "
         "and --check verifies (repeatable); nothing else is touched",
+    )
+    diagram.add_argument(
+        "--tables",
+        action="append",
+        metavar="FILE",
+        help="a README whose state tables (between their markers) must have one row per arrow: "
+        "--write refreshes their Guards and Goes-to cells, --check verifies them (repeatable)",
     )
     diagram.set_defaults(handler=_diagram)
     return parser

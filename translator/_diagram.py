@@ -1,4 +1,5 @@
-"""The state diagram, read back from the very `MACHINE` object the translator runs on.
+"""The state diagram, read back from `MACHINE`: the Machine the translators' dispatch is derived
+from (and, with `strict_machine`, the blueprint of the Machine each translator then drives).
 
 Reviewers read the machine as a picture, so the picture must not be a second description that
 can drift: every export starts from `_machine.MACHINE`'s own states and `events[...].transitions`
@@ -14,6 +15,14 @@ and the project's own, both named on the command line by `make states`): `write`
 block between the markers of each README it is given and touches nothing else (the prose around
 it is written by hand; a README without the markers is refused, never appended to), and `check`
 reports a README whose block differs from a fresh export.
+
+The per-state tables of `states/README.md` are half generated (`tables=` of `write` and
+`check`): between a pair of state-table markers, each row's Guards and Goes-to cells come from
+the Machine, while its Event cell (the key: state, trigger and, where several arrows leave the
+state on that trigger, their destination) and its Emits prose are written by hand. A row with no
+arrow behind it, or an arrow of the stream's own events with no row, is a problem `write`
+refuses and `check` reports: prose can only be written by a person, so neither is invented nor
+dropped silently.
 """
 
 from __future__ import annotations
@@ -36,6 +45,7 @@ __all__ = [
     "Edge",
     "MissingMarkersError",
     "Spec",
+    "TableError",
     "check",
     "export",
     "read",
@@ -272,28 +282,38 @@ def _refresh_readme(path: Path) -> str:
     return _BLOCK.sub(lambda _match: block, text, count=1)
 
 
-def write(directory: Path, readmes: Sequence[Path] = ()) -> list[Path]:
-    """Write every export into `directory`, and refresh the mermaid block of each README in
-    `readmes` between its markers (states/README.md and the project's own).
+def write(directory: Path, readmes: Sequence[Path] = (), tables: Sequence[Path] = ()) -> list[Path]:
+    """Write every export into `directory`, refresh the mermaid block of each README in
+    `readmes` between its markers (states/README.md and the project's own), and the generated
+    columns of the state tables in each file of `tables` (states/README.md).
 
     Nothing else in `directory` is touched. Every README is read and checked before anything
-    is written: one without markers raises `MissingMarkersError` and no file changes."""
-    texts = [(readme, _refresh_readme(readme)) for readme in readmes]
+    is written: one without markers raises `MissingMarkersError`, a state table that does not
+    match the Machine row for row raises `TableError`, and no file changes."""
+    texts: dict[Path, str] = {}
+    for readme in readmes:
+        texts[readme] = _refresh_readme(readme)
+    for path in tables:
+        text, problems = _refresh_tables(path, texts.get(path))
+        if problems:
+            raise TableError(f"{path}: " + "; ".join(problems))
+        texts[path] = text
     directory.mkdir(parents=True, exist_ok=True)
     written: list[Path] = []
     for fmt, name in FORMATS.items():
         path = directory / name
         path.write_bytes(export(fmt).encode("utf-8"))
         written.append(path)
-    for readme, text in texts:
+    for readme, text in texts.items():
         readme.write_bytes(text.encode("utf-8"))
         written.append(readme)
     return written
 
 
-def check(directory: Path, readmes: Sequence[Path] = ()) -> list[str]:
+def check(directory: Path, readmes: Sequence[Path] = (), tables: Sequence[Path] = ()) -> list[str]:
     """Names of the files in `directory` that differ from a fresh export (missing ones too),
-    and the paths of those `readmes` whose mermaid block is missing or stale."""
+    the paths of those `readmes` whose mermaid block is missing or stale, and for each file of
+    `tables` what in its state tables disagrees with the Machine."""
     stale: list[str] = []
     for fmt, name in FORMATS.items():
         path = directory / name
@@ -303,4 +323,122 @@ def check(directory: Path, readmes: Sequence[Path] = ()) -> list[str]:
         found = _BLOCK.search(other.read_text(encoding="utf-8")) if other.is_file() else None
         if found is None or found.group(0) != _readme_block():
             stale.append(str(other))
+    for path in tables:
+        if not path.is_file():
+            stale.append(f"{path}: not a file")
+            continue
+        text, problems = _refresh_tables(path)
+        stale += [f"{path}: {problem}" for problem in problems]
+        if text != path.read_text(encoding="utf-8"):
+            stale.append(f"{path}: a Guards or Goes-to cell of a state table")
     return stale
+
+
+# --- the state tables of states/README.md -----------------------------------------------------
+
+_TABLE = re.compile(
+    r"^<!-- BEGIN state table: (?P<state>\w+)[^\n]*-->\n(?P<body>.*?)"
+    r"^<!-- END state table: (?P=state) -->$",
+    re.DOTALL | re.MULTILINE,
+)
+_TABLE_HEAD = "| Event | Guards | Goes to | Emits |"
+# "`trigger`", or "`trigger` (... `dest` ...)" when several arrows leave the state on it.
+_EVENT = re.compile(r"`(?P<trigger>\w+)`(?: \([^`)]*`(?P<dest>\w+)`[^)]*\))?")
+
+RowKey = tuple[str, str, str | None]
+
+
+class TableError(ValueError):
+    """A state table given to `write` does not match the Machine row for row: it is left as
+    it was, since only a person can write (or retire) a row's prose."""
+
+
+def table_rows(spec: Spec | None = None) -> dict[RowKey, Edge]:
+    """Every arrow of the stream's own events (not `abort`/`cancel`), by the key its row in a
+    state table carries: (state, trigger, None), or (state, trigger, destination) where several
+    arrows leave the state on the trigger."""
+    spec = read() if spec is None else spec
+    by_trigger: dict[tuple[str, str], list[Edge]] = {}
+    for edge in spec.edges:
+        if edge.trigger not in SELF_TRIGGERS:
+            by_trigger.setdefault((edge.source, edge.trigger), []).append(edge)
+    rows: dict[RowKey, Edge] = {}
+    for (source, trigger), edges in by_trigger.items():
+        for edge in edges:
+            key = (source, trigger, edge.dest if len(edges) > 1 else None)
+            if key in rows:
+                raise ValueError(
+                    f"{trigger} from {source}: two arrows to the same state cannot be told "
+                    "apart in a state table"
+                )
+            rows[key] = edge
+    return rows
+
+
+def _cells(edge: Edge) -> tuple[str, str]:
+    guards = ", ".join(f"`{guard}`" for guard in edge.guards) or "—"
+    return guards, "(internal)" if edge.dest is None else f"`{edge.dest}`"
+
+
+def _describe(key: RowKey) -> str:
+    state, trigger, dest = key
+    return f"`{trigger}`" + (f" to `{dest}`" if dest else "") + f" in `{state}`"
+
+
+def _refresh_table(state: str, body: str, rows: dict[RowKey, Edge]) -> tuple[str, list[RowKey]]:
+    """The table with its generated cells refreshed, and the keys of its rows, in order;
+    a line that is not a row of the expected shape raises `TableError`."""
+    lines = body.splitlines()
+    if len(lines) < 2 or lines[0] != _TABLE_HEAD:
+        raise TableError(f"the table of `{state}` must start with {_TABLE_HEAD!r}")
+    out = lines[:2]
+    keys: list[RowKey] = []
+    for line in lines[2:]:
+        cells = line.removeprefix("| ").removesuffix(" |").split(" | ", 3)
+        found = _EVENT.fullmatch(cells[0])
+        if not (line.startswith("| ") and line.endswith(" |") and len(cells) == 4 and found):
+            raise TableError(f"the table of `{state}` has a line that is no row: {line!r}")
+        key = (state, found["trigger"], found["dest"])
+        keys.append(key)
+        if key in rows:
+            cells[1], cells[2] = _cells(rows[key])
+        out.append("| " + " | ".join(cells) + " |")
+    return "\n".join(out) + "\n", keys
+
+
+def _refresh_tables(path: Path, text: str | None = None) -> tuple[str, list[str]]:
+    """The text of `path` (or `text`, already refreshed) with the generated cells of its state
+    tables refreshed, and what in those tables disagrees with the Machine."""
+    if text is None:
+        if not path.is_file():
+            raise TableError(f"{path} is not a file")
+        text = path.read_text(encoding="utf-8")
+    rows = table_rows()
+    problems: list[str] = []
+    seen: list[RowKey] = []
+    tabled: set[str] = set()
+
+    def refresh(match: re.Match[str]) -> str:
+        state = match["state"]
+        if state in tabled:
+            problems.append(f"two state tables for `{state}`")
+        tabled.add(state)
+        body, keys = _refresh_table(state, match["body"], rows)
+        seen.extend(keys)
+        return match.group(0).replace(match["body"], body, 1)
+
+    try:
+        refreshed = _TABLE.sub(refresh, text)
+    except TableError as exc:
+        return text, [str(exc)]
+    states = set(read().states)
+    problems += [
+        f"a state table for `{state}`, no state of the machine" for state in sorted(tabled - states)
+    ]
+    for key in dict.fromkeys(seen):
+        if key not in rows:
+            problems.append(f"a row for {_describe(key)}, which the machine lacks")
+        elif seen.count(key) > 1:
+            problems.append(f"two rows for {_describe(key)}")
+    problems += [f"no row for {_describe(key)}" for key in rows if key not in seen]
+    return refreshed, problems

@@ -135,14 +135,21 @@ def run_reference_model(events: list[dict[str, Any]]) -> None:
         before = previous.get("thinking", "")
         diff = parsed.get("thinking", "")[len(before) :]
         if diff:
-            ReasoningMessage(id="message-x", date="2026-01-01T00:00:00Z", reasoning=diff)
+            ReasoningMessage(
+                id="message-x",
+                date="2026-01-01T00:00:00Z",  # type: ignore[arg-type]  # parsed, as measured
+                reasoning=diff,
+            )
         if not complete:
             again = pydantic_core.from_json("".join(parts), allow_partial="trailing-strings")
             complete = len(again) > 1 and "thinking" in again
         elif fragment:
             delta = ToolCallDelta(name="write_file", tool_call_id="toolu_big", arguments=fragment)
             ToolCallMessage(
-                id="message-x", date="2026-01-01T00:00:00Z", tool_call=delta, tool_calls=delta
+                id="message-x",
+                date="2026-01-01T00:00:00Z",  # type: ignore[arg-type]  # parsed, as measured
+                tool_call=delta,
+                tool_calls=delta,
             )
         previous = parsed
 

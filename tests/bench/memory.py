@@ -20,6 +20,8 @@ from typing import Any
 
 from translator import Translator
 
+from .. import events as ev
+
 DELTA = 8
 OPEN_TARGET = 3.0
 STOPPED_TARGET = 2.0
@@ -31,28 +33,17 @@ def _deltas(kind: str, count: int) -> Iterator[dict[str, Any]]:
     key, field = ("text_delta", "text") if kind == "text" else ("input_json_delta", "partial_json")
     for number in range(count):
         piece = f"{number:0{DELTA}d}"[-DELTA:]
-        yield {"type": "content_block_delta", "index": 0, "delta": {"type": key, field: piece}}
+        yield ev.delta(0, {"type": key, field: piece})
 
 
 def _start(kind: str) -> list[dict[str, Any]]:
-    start = {
-        "type": "message_start",
-        "message": {
-            "id": "msg_mem",
-            "type": "message",
-            "role": "assistant",
-            "model": "claude-bench",
-            "content": [],
-            "stop_reason": None,
-            "stop_sequence": None,
-            "usage": {"input_tokens": 1, "output_tokens": 1},
-        },
-    }
+    start = ev.message_start(usage={"input_tokens": 1, "output_tokens": 1})
+    block: dict[str, Any]
     if kind == "text":
         block = {"type": "text", "text": ""}
     else:
         block = {"type": "tool_use", "id": "toolu_mem", "name": "write", "input": {}}
-    return [start, {"type": "content_block_start", "index": 0, "content_block": block}]
+    return [start, ev.block_start(0, block)]
 
 
 def measure(kind: str, payload: int) -> tuple[float, float]:
@@ -65,33 +56,17 @@ def measure(kind: str, payload: int) -> tuple[float, float]:
     for event in _start(kind):
         tr.feed(event)
     if kind != "text":
-        tr.feed(
-            {
-                "type": "content_block_delta",
-                "index": 0,
-                "delta": {"type": "input_json_delta", "partial_json": '{"content": "'},
-            }
-        )
+        tr.feed(ev.json_part(0, '{"content": "'))
     for event in _deltas(kind, count):
         tr.feed(event)
     gc.collect()
     opened, _ = tracemalloc.get_traced_memory()
     if kind != "text":
-        tr.feed(
-            {
-                "type": "content_block_delta",
-                "index": 0,
-                "delta": {"type": "input_json_delta", "partial_json": '"}'},
-            }
-        )
+        tr.feed(ev.json_part(0, '"}'))
     for event in (
-        {"type": "content_block_stop", "index": 0},
-        {
-            "type": "message_delta",
-            "delta": {"stop_reason": "end_turn", "stop_sequence": None},
-            "usage": {"output_tokens": 5},
-        },
-        {"type": "message_stop"},
+        ev.block_stop(0),
+        ev.message_delta("end_turn", output_tokens=5),
+        ev.message_stop(),
     ):
         tr.feed(event)
     tr.finish()

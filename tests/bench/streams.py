@@ -9,6 +9,8 @@ from typing import Any
 from anthropic._models import construct_type
 from anthropic.types.beta import BetaRawMessageStreamEvent
 
+from .. import events as ev
+
 WORDS = [
     "the",
     "of",
@@ -84,28 +86,15 @@ def cut(rng: random.Random, text: str, low: int = 1, high: int = 16) -> list[str
 
 
 def _start(usage: dict[str, Any] | None = None) -> dict[str, Any]:
-    return {
-        "type": "message_start",
-        "message": {
-            "id": "msg_bench",
-            "type": "message",
-            "role": "assistant",
-            "model": "claude-bench",
-            "content": [],
-            "stop_reason": None,
-            "stop_sequence": None,
-            "usage": usage or {"input_tokens": 1200, "output_tokens": 1},
-        },
-    }
+    return ev.message_start(usage=usage or {"input_tokens": 1200, "output_tokens": 1})
 
 
 def _block(index: int, block: dict[str, Any], deltas: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    events: list[dict[str, Any]] = [
-        {"type": "content_block_start", "index": index, "content_block": block}
+    return [
+        ev.block_start(index, block),
+        *(ev.delta(index, d) for d in deltas),
+        ev.block_stop(index),
     ]
-    events += [{"type": "content_block_delta", "index": index, "delta": d} for d in deltas]
-    events.append({"type": "content_block_stop", "index": index})
-    return events
 
 
 def typical(
@@ -129,14 +118,7 @@ def typical(
         deltas = [{"type": "input_json_delta", "partial_json": p} for p in cut(rng, args)]
         block = {"type": "tool_use", "id": f"toolu_{index}", "name": "search", "input": {}}
         events += _block(index, block, deltas)
-    events.append(
-        {
-            "type": "message_delta",
-            "delta": {"stop_reason": "tool_use", "stop_sequence": None},
-            "usage": {"output_tokens": 2400},
-        }
-    )
-    events.append({"type": "message_stop"})
+    events += [ev.message_delta("tool_use", output_tokens=2400), ev.message_stop()]
     return events
 
 
@@ -156,14 +138,7 @@ def big_tool_call(
     deltas = [{"type": "input_json_delta", "partial_json": p} for p in cut(rng, args)]
     block = {"type": "tool_use", "id": "toolu_big", "name": "write_file", "input": {}}
     events = [_start(), *_block(0, block, deltas)]
-    events.append(
-        {
-            "type": "message_delta",
-            "delta": {"stop_reason": "tool_use", "stop_sequence": None},
-            "usage": {"output_tokens": size // 4},
-        }
-    )
-    events.append({"type": "message_stop"})
+    events += [ev.message_delta("tool_use", output_tokens=size // 4), ev.message_stop()]
     return events
 
 
