@@ -274,7 +274,7 @@ def machine_answer(tr: Translator, sit: Situation, inp: Input, event: dict[str, 
         return None  # unreadable (a negative index): refused before the Machine is asked
     assert ev.kind == inp.trigger
     for transition in declared(sit.state, ev.kind):
-        if all(condition.func(tr, ev) for condition in transition.conditions):
+        if all(condition.func(tr._ctx, ev) for condition in transition.conditions):
             return sit.state if transition.dest is None else transition.dest
     return None
 

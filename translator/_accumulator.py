@@ -12,12 +12,12 @@ block's parts become one string at its stop.
 from __future__ import annotations
 
 from contextlib import suppress
-from dataclasses import dataclass
 from typing import Any
 
 import jiter
 
 from ._errors import LimitExceededError
+from ._results import ToolCall
 
 __all__ = ["TOOL_INPUT_BLOCKS", "Accumulator", "Block", "ToolCall"]
 
@@ -35,24 +35,6 @@ _DELTA_USAGE_FIELDS = (
     "iterations",
     "fallback_credit",
 )
-
-
-@dataclass(frozen=True, slots=True)
-class ToolCall:
-    """A client tool call as a runtime should see it.
-
-    `valid` is False when the block never stopped or its JSON does not parse to an object:
-    such a call must not be executed, and `error` says why. `arguments` is the JSON text as
-    streamed (see `_arguments` for how it is read).
-    """
-
-    tool_call_id: str
-    name: str
-    arguments: str
-    input: dict[str, Any] | None
-    valid: bool
-    index: int
-    error: str | None = None
 
 
 class Block:

@@ -86,7 +86,7 @@ def translate(
     """
     tr = _translator(translator, config, span)
     if _response.is_response(events):
-        return _primed(_response.translate_response(events, tr))
+        return _primed(_translate_sse(_response.chunks(events), tr))
     return _primed(_translate(events, tr))
 
 
@@ -127,7 +127,9 @@ def atranslate(
     async `with_streaming_response.create(..., stream=True)` response is read as raw bytes."""
     tr = _translator(translator, config, span)
     if _response.is_async_response(events):
-        return _response.translate_aresponse(events, tr)
+        chunks = _response.achunks(events)
+        guard = _Guard(tr, chunks)
+        return _AsyncMessages(_atranslate_sse(chunks, guard), guard)
     guard = _Guard(tr, events)
     return _AsyncMessages(_atranslate(events, guard), guard)
 
