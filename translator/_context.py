@@ -17,6 +17,7 @@ from ._config import TranslatorConfig
 from ._errors import UsageError
 from ._ids import decrement_id, otid_for, valid_message_id
 from ._messages import (
+    _FIELDS_SET,
     ApprovalRequestMessage,
     AssistantMessage,
     HiddenReasoningMessage,
@@ -27,6 +28,8 @@ from ._messages import (
     ReasoningMessage,
     StopReasonType,
     ToolCallMessage,
+    _new,
+    _set,
     chunk,
     template,
     tool_chunk,
@@ -120,9 +123,15 @@ class Context:
     def emit(self, cls: type[_Chunk], fields: dict[str, Any], name: str, value: Any) -> None:
         """Send one chunk of a logical message: its template `fields` with `name` set to
         `value` (the template itself is not changed)."""
+        # `template_chunk()` inlined: one call per chunk, as before there was a context.
         values = fields.copy()
         values[name] = value
-        self.out.append(chunk(cls, values))
+        model = _new(cls)
+        _set(model, "__dict__", values)
+        _set(model, "__pydantic_fields_set__", _FIELDS_SET[cls])
+        _set(model, "__pydantic_extra__", None)
+        _set(model, "__pydantic_private__", None)
+        self.out.append(model)
 
     def emit_arguments(
         self,

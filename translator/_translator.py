@@ -13,11 +13,10 @@ raised as `InternalError` (the original as `__cause__`), never as the stream's f
 from __future__ import annotations
 
 from asyncio import CancelledError
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from typing import Any, NoReturn
 
 from anthropic.types.beta import BetaMessage, BetaMessageParam
-from transitions import MachineError
 
 from . import _projection
 from ._accumulator import ToolCall
@@ -33,10 +32,11 @@ from ._errors import (
     UsageError,
 )
 from ._events import _READERS, Event, normalise
-from ._machine import EDGES, LEGAL, ROUTES, SOLO, Solo, build_machine
+from ._interpreter import SINGLE, MachineModel, Single, decide, refused, self_move
+from ._machine import LEGAL
 from ._messages import ContentPart, LettaUsageStatistics, Message, StopReasonType
 from ._param import message_param
-from ._states import DONE, FAILED, GUARD_FAILURES, IDLE, State
+from ._states import DONE, FAILED, IDLE, State
 from ._stop_reasons import failure_stop_reason
 from ._tracing import SpanRecorder
 from .handlers import thinking
@@ -47,17 +47,6 @@ _DEFAULT_CONFIG = TranslatorConfig()
 
 # The public enum member of each state name (the machine itself runs on the plain names).
 _PUBLIC_STATE = {member.value: member for member in State}
-
-
-class _StrictCursor:
-    """A model for a real per-translator Machine (strict_machine=True)."""
-
-    # Both set by transitions on the model (a method defined here would shadow them).
-    state: str
-    trigger: Callable[..., bool]
-
-    def __init__(self) -> None:
-        self.machine = build_machine(self)
 
 
 class Translator:
@@ -72,7 +61,7 @@ class Translator:
     A translator is not thread-safe: feed it from one task at a time.
     """
 
-    __slots__ = ("_closing", "_ctx", "_cursor", "_finished", "_solo", "_state")
+    __slots__ = ("_closing", "_ctx", "_finished", "_model", "_single", "_state")
 
     def __init__(
         self,
@@ -90,9 +79,10 @@ class Translator:
         self._state = IDLE
         self._finished = ""  # what ended the input: "finish()" or "cancel()"
         self._closing: list[Message] = []
-        self._cursor = _StrictCursor() if config.strict_machine else None
-        # The solo edges of the current state (none in strict mode: all goes to the Machine).
-        self._solo: dict[str, Solo] = SOLO[IDLE] if self._cursor is None else {}
+        # strict_machine: a real Machine takes the moves (see `_interpreter`).
+        self._model = MachineModel() if config.strict_machine else None
+        # The single internal moves of the current state (none in strict mode: the Machine's).
+        self._single: dict[str, Single] = SINGLE[IDLE] if self._model is None else {}
 
     # --- reading ---------------------------------------------------------------------------
 
@@ -218,22 +208,27 @@ class Translator:
             if ev is None:
                 return []  # the helper's duplicate of a raw event this translator also receives
             ctx.events = index + 1
-            # Deltas and pings, the bulk of a stream: their one internal edge, called directly.
-            solo = self._solo.get(ev.kind)
-            if solo is not None:
-                guard, handler = solo
-                if guard is not None and not guard(ctx, ev):
-                    raise self._refused(ev, EDGES[(before, ev.kind)])
+            # A delta or a ping, the bulk of a stream: the read-back's single internal move of
+            # this state, ready to call (`_interpreter.SINGLE`); anything else, `decide()`.
+            single = self._single.get(ev.kind)
+            if single is not None:
+                check, handler, _move = single
+                if check is not None and not check(ctx, ev):
+                    raise refused(ctx, before, ev)
                 if handler is not None:
                     handler(ctx, ev)
                 if not index & 255:  # every 256 events: fewer objects per byte, and the limit
                     ctx.acc.merge_open()
                 if ctx.trace is not None:
                     ctx.trace.on_event(ctx.acc, ev)
-            else:
-                self._step(ev)
-                if ctx.prefilled:
-                    self._replay_prefilled()
+                out = ctx.out
+                ctx.out = []
+                return out
+            self._step(ev)
+            if ctx.trace is not None:
+                ctx.trace.on_event(ctx.acc, ev)
+            if ctx.prefilled:
+                self._replay_prefilled()
         except TranslatorError as err:
             ctx.events = index + 1
             self._fail(err, index, before, ev)
@@ -317,53 +312,23 @@ class Translator:
     # --- the machine ---------------------------------------------------------------------------
 
     def _step(self, ev: Event) -> None:
+        """Take the move the interpreter decides: the state first, then the row's handler
+        (in strict mode the Machine takes it)."""
         ctx = self._ctx
-        state = self._state
-        edges = ROUTES[state].get(ev.kind)
-        if edges is None:
-            after_stop = " after message_stop" if state == DONE else ""
-            raise StreamProtocolError(
-                f"{ev.kind} is not accepted in state {state}{after_stop}", expected=LEGAL[state]
-            )
-        if self._cursor is not None:
-            self._strict_step(ev)
+        if self._model is None:
+            move = decide(ctx, self._state, ev)
+            dest = move.dest
+            handler = move.handler
+            if dest is not None:
+                self._state = dest
+                self._single = SINGLE[dest]
+            if handler is not None:
+                handler(ctx, ev)
         else:
-            for guards, dest, handlers in edges:
-                for guard in guards:
-                    if not guard(ctx, ev):
-                        break
-                else:
-                    if dest is not None:
-                        self._state = dest
-                        self._solo = SOLO[dest]
-                    for handler in handlers:
-                        handler(ctx, ev)
-                    break
-            else:
-                raise self._refused(ev, edges)
-        if ctx.trace is not None:
-            ctx.trace.on_event(ctx.acc, ev)
-
-    def _strict_step(self, ev: Event) -> None:
-        cursor = self._cursor
-        assert cursor is not None
-        try:
-            accepted = cursor.trigger(ev.kind, self._ctx, ev)
-        except MachineError as exc:  # pragma: no cover - EDGES already refused these
-            raise StreamProtocolError(str(exc.value), expected=LEGAL[self._state]) from None
-        finally:
-            self._state = cursor.state
-        if not accepted:
-            raise self._refused(ev, EDGES[(self._state, ev.kind)])
-
-    def _refused(self, ev: Event, edges: tuple[Any, ...]) -> StreamProtocolError:
-        """Name the guard that turned the event away (a failed guard is an error, not a no-op)."""
-        for guards, _dest, _handlers in edges:
-            for guard in guards:
-                explain = GUARD_FAILURES.get(guard)
-                if explain is not None and not guard(self._ctx, ev):
-                    return StreamProtocolError(explain(self._ctx, ev), expected=LEGAL[self._state])
-        return StreamProtocolError(f"{ev.kind} refused by the guards of state {self._state}")
+            try:
+                self._model.step(ctx, ev)
+            finally:
+                self._state = self._model.state
 
     def _replay_prefilled(self) -> None:
         """Blocks that arrive whole inside message_start are blocks like any other: each runs
@@ -383,20 +348,28 @@ class Translator:
         for index, block in enumerate(blocks):
             wire = f"message_start (content[{index}])"
             start = {"type": "content_block_start", "index": index, "content_block": block}
-            self._step(Event("content_block_start", index, block["type"], start, wire))
-            stop = {"type": "content_block_stop", "index": index}
-            self._step(Event("content_block_stop", index, "", stop, wire))
+            for ev in (
+                Event("content_block_start", index, block["type"], start, wire),
+                Event(
+                    "content_block_stop",
+                    index,
+                    "",
+                    {"type": "content_block_stop", "index": index},
+                    wire,
+                ),
+            ):
+                self._step(ev)
+                if ctx.trace is not None:
+                    ctx.trace.on_event(ctx.acc, ev)
 
     def _move(self, trigger: str) -> None:
         """Fire one of the translator's own triggers (abort, cancel): unguarded, to failed."""
-        if self._cursor is not None:
-            self._cursor.trigger(trigger)
-            self._state = self._cursor.state
-            return
-        [(_guards, dest, _handlers)] = EDGES[(self._state, trigger)]
-        assert dest is not None
-        self._state = dest
-        self._solo = SOLO[dest]
+        if self._model is not None:
+            self._model.trigger(trigger)
+            self._state = self._model.state
+        else:
+            self._state = state = self_move(self._state, trigger)
+            self._single = SINGLE[state]
 
     def _release_held(self) -> None:
         """What arrived is not lost: a held-back thinking chunk goes out before the stop."""
