@@ -29,7 +29,7 @@ if TYPE_CHECKING:
     from ._context import Context
     from ._events import Event
 
-__all__ = ["ALTERNATIVES", "SINGLE", "MachineModel", "Single", "decide", "refused", "self_move"]
+__all__ = ["ALTERNATIVES", "SINGLE", "MachineModel", "Single", "decide", "refused"]
 
 # state -> trigger -> the moves the Machine allows, in the order it tries them.
 ALTERNATIVES: dict[str, dict[str, tuple[Move, ...]]] = {state: {} for state in STATES}
@@ -104,14 +104,6 @@ def refused(ctx: Context, state: str, ev: Event) -> StreamProtocolError:
             if explain is not None and not guard(ctx, ev):
                 return StreamProtocolError(explain(ctx, ev), expected=LEGAL[state])
     return StreamProtocolError(f"{ev.kind} refused by the guards of state {state}")
-
-
-def self_move(state: str, trigger: str) -> str:
-    """Where one of the translator's own triggers (abort, cancel) goes: unguarded moves."""
-    [move] = ALTERNATIVES[state][trigger]
-    assert move.dest is not None
-    assert not move.guards
-    return move.dest
 
 
 class MachineModel:

@@ -260,10 +260,15 @@ TRANSITIONS: tuple[Row, ...] = (
     Row("content_block_stop", PASSTHROUGH, MESSAGE, _OPEN, passthrough.stop),
     # Every open state: keep-alive pings, and the API's own error events.
     *_open_everywhere(),
-    # Every open state: the consumer stopped reading (Translator.cancel()).
-    *(Row("cancel", state, FAILED) for state in OPEN_STATES),
+    # Every open state: the consumer stopped reading (Translator.cancel()). What arrived is not
+    # lost: a held thinking chunk is released before the stop reason.
+    *(Row("cancel", state, FAILED, (), thinking.release_open) for state in OPEN_STATES),
     # Every state but failed: the translator gives up (protocol fault, truncation, misuse).
-    *(Row("abort", state, FAILED) for state in STATES if state != FAILED),
+    *(
+        Row("abort", state, FAILED, (), thinking.release_open)
+        for state in STATES
+        if state != FAILED
+    ),
 )
 
 # Triggers the translator fires itself; they are never events of the stream.

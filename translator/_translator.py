@@ -32,14 +32,13 @@ from ._errors import (
     UsageError,
 )
 from ._events import _READERS, Event, normalise
-from ._interpreter import SINGLE, MachineModel, Single, decide, refused, self_move
+from ._interpreter import SINGLE, MachineModel, Single, decide, refused
 from ._machine import LEGAL
 from ._messages import ContentPart, LettaUsageStatistics, Message, StopReasonType
 from ._param import message_param
 from ._states import DONE, FAILED, IDLE, State
 from ._stop_reasons import failure_stop_reason
 from ._tracing import SpanRecorder
-from .handlers import thinking
 
 __all__ = ["Translator"]
 
@@ -274,7 +273,6 @@ class Translator:
             return []
         ctx = self._ctx
         self._move("cancel")
-        self._release_held()
         if ctx.trace is not None:
             ctx.trace.on_failure(CancelledError("the consumer stopped reading"), "cancelled")
         ctx.end("cancelled")
@@ -363,19 +361,9 @@ class Translator:
                     ctx.trace.on_event(ctx.acc, ev)
 
     def _move(self, trigger: str) -> None:
-        """Fire one of the translator's own triggers (abort, cancel): unguarded, to failed."""
-        if self._model is not None:
-            self._model.trigger(trigger)
-            self._state = self._model.state
-        else:
-            self._state = state = self_move(self._state, trigger)
-            self._single = SINGLE[state]
-
-    def _release_held(self) -> None:
-        """What arrived is not lost: a held-back thinking chunk goes out before the stop."""
-        block = self._ctx.acc.open
-        if block is not None and block.type == "thinking" and block.template is not None:
-            thinking.release(self._ctx, block)
+        """Fire one of the translator's own triggers (abort, cancel): a row like any other,
+        whose handler releases a held thinking chunk."""
+        self._step(Event(trigger, -1, "", None, trigger))
 
     def _fail(self, err: TranslatorError, index: int, before: str, ev: Event | None) -> None:
         if err.event_index is None:
@@ -389,7 +377,6 @@ class Translator:
         err.args = (err._render(),)
         if self._state != FAILED:
             self._move("abort")
-        self._release_held()
         ctx = self._ctx
         if ctx.trace is not None:
             ctx.trace.on_failure(err, f"{type(err).__name__}: {err}")

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 from .._arguments import copy_json
 from .._errors import EmptyResponseError, UpstreamError
 from .._messages import LettaPing, template
+from . import thinking
 
 if TYPE_CHECKING:
     from .._context import Context
@@ -47,7 +48,9 @@ def ping(ctx: Context, ev: Event) -> None:
 
 
 def error(ctx: Context, ev: Event) -> None:
-    """An `error` event from the API (overloaded, rate limited, ...): fail with its own words."""
+    """An `error` event from the API (overloaded, rate limited, ...): fail with its own words,
+    after releasing a held thinking chunk (as `abort` does: this row goes to failed itself)."""
+    thinking.release_open(ctx, ev)
     body = ev.data.get("error")
     error_type = "unknown_error"
     error_message = ""

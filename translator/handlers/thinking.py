@@ -79,3 +79,12 @@ def _common(values: dict[str, Any]) -> dict[str, Any]:
 
 def stop(ctx: Context, ev: Event) -> None:
     release(ctx, ctx.acc.close_block())
+
+
+def release_open(ctx: Context, ev: Event) -> None:
+    """The handler of every `abort` and `cancel` row (and of an `error` event's): what arrived
+    is not lost, so a thinking chunk still held back for its signature goes out before the
+    stop reason."""
+    block = ctx.acc.open
+    if block is not None and block.type == "thinking" and block.template is not None:
+        release(ctx, block)
