@@ -25,13 +25,12 @@ from ._config import TranslatorConfig
 from ._context import Context
 from ._errors import (
     InternalError,
-    LimitExceededError,
     StreamProtocolError,
     TranslatorError,
     TruncatedStreamError,
     UsageError,
 )
-from ._events import _READERS, Event, normalise
+from ._events import _READERS, NO_INDEX, Event, normalise, prefilled_events
 from ._interpreter import SINGLE, MachineModel, Single, decide, refused
 from ._machine import LEGAL
 from ._messages import ContentPart, LettaUsageStatistics, Message, StopReasonType
@@ -330,40 +329,18 @@ class Translator:
 
     def _replay_prefilled(self) -> None:
         """Blocks that arrive whole inside message_start are blocks like any other: each runs
-        through the machine as a start and a stop, taking its index."""
-        # All checked at the event boundary: a malformed message_start applies none of them,
-        # and neither does one that brings more than max_blocks.
+        through the machine as a start and a stop (`_events.prefilled_events`)."""
         ctx = self._ctx
         blocks, ctx.prefilled = ctx.prefilled, []
-        limit = ctx.acc.max_blocks
-        if len(blocks) > limit:
-            raise LimitExceededError(
-                "too many content blocks in message_start",
-                limit="max_blocks",
-                maximum=limit,
-                value=len(blocks),
-            )
-        for index, block in enumerate(blocks):
-            wire = f"message_start (content[{index}])"
-            start = {"type": "content_block_start", "index": index, "content_block": block}
-            for ev in (
-                Event("content_block_start", index, block["type"], start, wire),
-                Event(
-                    "content_block_stop",
-                    index,
-                    "",
-                    {"type": "content_block_stop", "index": index},
-                    wire,
-                ),
-            ):
-                self._step(ev)
-                if ctx.trace is not None:
-                    ctx.trace.on_event(ctx.acc, ev)
+        for ev in prefilled_events(blocks, ctx.acc.max_blocks):
+            self._step(ev)
+            if ctx.trace is not None:
+                ctx.trace.on_event(ctx.acc, ev)
 
     def _move(self, trigger: str) -> None:
         """Fire one of the translator's own triggers (abort, cancel): a row like any other,
         whose handler releases a held thinking chunk."""
-        self._step(Event(trigger, -1, "", None, trigger))
+        self._step(Event(trigger, NO_INDEX, "", None, trigger))
 
     def _fail(self, err: TranslatorError, index: int, before: str, ev: Event | None) -> None:
         if err.event_index is None:
