@@ -54,9 +54,10 @@ def reasoning_content(acc: Accumulator, config: TranslatorConfig) -> list[Conten
     monologue = config.text_as == "reasoning"
     for block in acc.blocks:
         kind = block.type
-        if kind == "tool_use" and isinstance(block.legacy, legacy.ToolCallState):
-            if block.legacy.thoughts:
-                parts.append(TextContent(text=legacy.thoughts_text(block.legacy)))
+        state = block.tool_state
+        if kind == "tool_use" and state is not None:
+            if state.thoughts:
+                parts.append(TextContent(text=legacy.thoughts_text(state)))
             continue
         if kind == "thinking" and block.stopped:
             snap = block.snapshot()

@@ -22,7 +22,8 @@ import re
 from typing import TYPE_CHECKING, Any
 
 from .._arguments import wire_text
-from .._jsonscan import JSONScanError, ObjectScanner
+from .._jsonscan import JSONScanError
+from .._legacy_state import ToolCallState
 from .._messages import (
     ApprovalRequestMessage,
     AssistantMessage,
@@ -38,56 +39,6 @@ if TYPE_CHECKING:
 
 THINKING_TAGS = ("<thinking>", "</thinking>")
 _TAG_PATTERN = re.compile("|".join(re.escape(tag) for tag in THINKING_TAGS))
-
-
-class ToolCallState:
-    """What one legacy-mode tool call has streamed so far."""
-
-    __slots__ = (
-        "assistant",
-        "assistant_template",
-        "call_template",
-        "cls",
-        "failed",
-        "message_key",
-        "pending",
-        "released",
-        "scanner",
-        "stripped",
-        "thoughts",
-        "thoughts_key",
-        "thoughts_template",
-    )
-
-    def __init__(
-        self,
-        cls: type[ToolCallMessage | ApprovalRequestMessage],
-        thoughts_key: str | None,
-        message_key: str | None,
-    ) -> None:
-        self.cls = cls
-        self.thoughts_key = thoughts_key
-        self.message_key = message_key
-        self.assistant = message_key is not None
-        extract = {key for key in (thoughts_key, message_key) if key is not None}
-        strip = {thoughts_key} if thoughts_key is not None else set()
-        # A second string value of the thoughts key (a duplicated key) may only start once the
-        # call's chunks are out, and reasoning never follows its call: it is removed from the
-        # call but not streamed (`once`); message_param() still sends the model's text back.
-        self.scanner = ObjectScanner(extract, strip, once=strip)
-        self.thoughts: list[str] = []
-        self.stripped: list[str] = []
-        self.pending: list[str] = []
-        self.released = False
-        self.failed = False
-        self.thoughts_template: dict[str, Any] | None = None
-        self.assistant_template: dict[str, Any] | None = None
-        self.call_template: dict[str, Any] | None = None
-
-    def thoughts_done(self) -> bool:
-        key = self.thoughts_key
-        scanner = self.scanner
-        return key is None or scanner.complete or (scanner.seen(key) and scanner.finished(key))
 
 
 def tool_state(

@@ -27,7 +27,7 @@ def start(ctx: Context, ev: Event) -> None:
     if mode == "drop":
         return  # nothing on the wire; the text stays in snapshot() and reasoning_content()
     if mode == "reasoning":
-        block.legacy = legacy.text_state(ctx)
+        block.stripper = legacy.text_state(ctx)
         block.template = ctx.begin(ReasoningMessage, source="non_reasoner_model", reasoning="")
         if initial:
             _monologue(ctx, block, initial)
@@ -45,7 +45,7 @@ def text_delta(ctx: Context, ev: Event) -> None:
     block.parts.append(text)
     if not text or block.template is None:  # empty, or text_as="drop"
         return
-    if block.legacy is not None:
+    if block.stripper is not None:
         _monologue(ctx, block, text)
         return
     ctx.emit(
@@ -56,7 +56,9 @@ def text_delta(ctx: Context, ev: Event) -> None:
 def _monologue(ctx: Context, block: Block, text: str) -> None:
     """text_as="reasoning": non-native reasoning, `<thinking>` tags removed even when split
     across deltas (the stripper holds back at most a possible tag's prefix)."""
-    released = block.legacy.feed(text) if text else block.legacy.flush()
+    stripper = block.stripper
+    assert stripper is not None
+    released = stripper.feed(text) if text else stripper.flush()
     if released:
         assert block.template is not None
         ctx.emit(ReasoningMessage, block.template, "reasoning", wire_text(released))
@@ -73,5 +75,5 @@ def citations_delta(ctx: Context, ev: Event) -> None:
 
 def stop(ctx: Context, ev: Event) -> None:
     block = ctx.acc.close_block()
-    if block.legacy is not None:
+    if block.stripper is not None:
         _monologue(ctx, block, "")  # the held tail: a tag prefix that never became a tag

@@ -36,7 +36,7 @@ def start(ctx: Context, ev: Event) -> None:
     block.wire_class = cls = _message_class(ctx, name)
     state = legacy.tool_state(ctx, name, cls)
     if state is not None:
-        block.legacy = state
+        block.tool_state = state
         legacy.tool_start(ctx, block, state)
         return
     block.template = template = ctx.begin(
@@ -51,7 +51,7 @@ def start(ctx: Context, ev: Event) -> None:
 def input_json_delta(ctx: Context, ev: Event) -> None:
     block = ctx.acc.open
     assert block is not None
-    state = block.legacy
+    state = block.tool_state
     if state is not None:
         block.parts.append(ev.text)
         if ev.text:
@@ -63,7 +63,9 @@ def input_json_delta(ctx: Context, ev: Event) -> None:
     if text:
         if not text.isascii():
             text = wire_text(text)  # a lone surrogate cannot go out; `arguments` keeps it
-        ctx.emit_arguments(block.wire_class, block.template, text, block.start["id"])
+        cls = block.wire_class
+        assert cls is not None
+        ctx.emit_arguments(cls, block.template, text, block.start["id"])
 
 
 def finalise(block: Block) -> ToolCall:
@@ -72,7 +74,7 @@ def finalise(block: Block) -> ToolCall:
     `arguments`, the text that streamed (in inner-thoughts mode: without the thoughts member),
     so the two agree even when a key is duplicated."""
     text = block.joined()
-    state = block.legacy
+    state = block.tool_state
     parsed: Any
     error: str | None = None
     if state is not None and state.stripped:
@@ -117,6 +119,6 @@ def prefilled_arguments(prefilled: Any) -> tuple[str, str | None]:
 
 def stop(ctx: Context, ev: Event) -> None:
     block = ctx.acc.close_block()
-    if block.legacy is not None:
-        legacy.tool_stop(ctx, block, block.legacy)
+    if block.tool_state is not None:
+        legacy.tool_stop(ctx, block, block.tool_state)
     block.call = finalise(block)
