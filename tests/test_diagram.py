@@ -438,7 +438,7 @@ def test_run_time_accepts_exactly_the_edges_of_the_json(
     # The JSON's own guards, by name, pick the edge: the first whose guards all hold.
     ev = normalise(event)
     assert ev is not None
-    passing = [t for t in candidates if all(getattr(_states, g)(tr, ev) for g in t["guards"])]
+    passing = [t for t in candidates if all(getattr(_states, g)(tr._ctx, ev) for g in t["guards"])]
     assert passing, f"probe {probe.name} was built to pass a guard of {state}"
     edge = passing[0]
     expected = state if edge["internal"] else edge["dest"]

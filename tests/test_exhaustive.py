@@ -248,7 +248,7 @@ def machine_answer(tr: Translator, sit: Situation, inp: Input, event: dict[str, 
     assert ev is not None
     assert ev.kind == inp.trigger
     for transition in declared(sit.state, ev.kind):
-        if all(condition.func(tr, ev) for condition in transition.conditions):
+        if all(condition.func(tr._ctx, ev) for condition in transition.conditions):
             return sit.state if transition.dest is None else transition.dest
     return None
 

@@ -391,7 +391,7 @@ def test_generated_streams_cut_anywhere_return_nothing_unsafe(mutant: Any) -> No
 def _indices(tr: Translator) -> list[int]:
     """The index of each block message_param() returned (the same rule, read from the blocks)."""
     out = []
-    for block in tr._acc.blocks:
+    for block in tr._ctx.acc.blocks:
         if block.type == "text":
             if block.snapshot().get("text"):
                 out.append(block.index)

@@ -278,12 +278,12 @@ def test_junk_is_judged_at_the_boundary_never_as_a_bug(events: list[Any]) -> Non
 def test_a_bug_in_a_handler_is_an_internal_error_not_a_malformed_event(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    from translator.handlers import text
+    from translator._context import Context
 
     def broken(*args: Any) -> Any:
         raise KeyError("typo")
 
-    monkeypatch.setattr(text, "chunk", broken)
+    monkeypatch.setattr(Context, "emit", broken)  # the text delta's handler emits through it
     tr, err = fail_at([ev.message_start(), ev.text_start(0), ev.text(0, "hi")])
     assert type(err) is InternalError
     assert isinstance(err.__cause__, KeyError)

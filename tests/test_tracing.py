@@ -176,4 +176,4 @@ async def _drain(messages: Any) -> None:
 
 def test_no_span_means_no_recorder() -> None:
     tr = Translator(config())
-    assert tr._trace is None
+    assert tr._ctx.trace is None

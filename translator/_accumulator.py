@@ -12,12 +12,17 @@ block's parts become one string at its stop.
 from __future__ import annotations
 
 from contextlib import suppress
-from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import jiter
 
 from ._errors import LimitExceededError
+from ._results import ToolCall
+
+if TYPE_CHECKING:
+    from ._legacy_state import ToolCallState
+    from ._messages import ApprovalRequestMessage, ToolCallMessage
+    from ._tags import TagStripper
 
 __all__ = ["TOOL_INPUT_BLOCKS", "Accumulator", "Block", "ToolCall"]
 
@@ -37,24 +42,6 @@ _DELTA_USAGE_FIELDS = (
 )
 
 
-@dataclass(frozen=True, slots=True)
-class ToolCall:
-    """A client tool call as a runtime should see it.
-
-    `valid` is False when the block never stopped or its JSON does not parse to an object:
-    such a call must not be executed, and `error` says why. `arguments` is the JSON text as
-    streamed (see `_arguments` for how it is read).
-    """
-
-    tool_call_id: str
-    name: str
-    arguments: str
-    input: dict[str, Any] | None
-    valid: bool
-    index: int
-    error: str | None = None
-
-
 class Block:
     """One content block: its start as received, the streamed parts, and emission bookkeeping."""
 
@@ -65,14 +52,15 @@ class Block:
         "extra",
         "held",
         "index",
-        "legacy",
         "merged",
         "parts",
         "signature",
         "size",
         "start",
         "stopped",
+        "stripper",
         "template",
+        "tool_state",
         "type",
         "wire_class",
     )
@@ -93,10 +81,13 @@ class Block:
         # Emission state owned by the block's handlers.
         self.template: dict[str, Any] | None = None
         self.held: str | None = None
-        self.wire_class: Any = None  # the wire class of a tool call's chunks
+        # The wire class of a tool call's chunks.
+        self.wire_class: type[ToolCallMessage | ApprovalRequestMessage] | None = None
         self.call: ToolCall | None = None
-        # Per-block state of a legacy mode (handlers.legacy), None in the default mode.
-        self.legacy: Any = None
+        # Per-block state of a legacy mode (handlers.legacy), None in the default mode: a
+        # text block's tag stripper (text_as="reasoning"), a tool call's scan of its arguments.
+        self.stripper: TagStripper | None = None
+        self.tool_state: ToolCallState | None = None
 
     def joined(self) -> str:
         parts = self.parts

@@ -3,12 +3,12 @@ from (and, with `strict_machine`, the blueprint of the Machine each translator t
 
 Reviewers read the machine as a picture, so the picture must not be a second description that
 can drift: every export starts from `_machine.MACHINE`'s own states and `events[...].transitions`
-(as `_machine._derive` does), never from the `_states` table. The mermaid text is drawn by
-`transitions`' own diagram support (a model-less `GraphMachine` with the mermaid engine, rebuilt
-from that read-back, so no state is highlighted); DOT and JSON are written from the same
-read-back. Guards and handlers are named by their qualified function names, and a callable
-without a stable name is refused rather than printed as a memory address, so every run yields
-the same bytes.
+(`_machine.read_back`, the interpreter's read-back too), never from the `_states` table. The
+mermaid text is drawn by `transitions`' own diagram support (a model-less `GraphMachine` with
+the mermaid engine, rebuilt from that read-back, so no state is highlighted); DOT and JSON are
+written from the same read-back. Guards and handlers are named by their qualified function
+names, and a callable without a stable name is refused rather than printed as a memory address,
+so every run yields the same bytes.
 
 A README carries the mermaid text between two markers so that GitHub renders it (`states/README.md`
 and the project's own, both named on the command line by `make states`): `write` refreshes the
@@ -121,27 +121,16 @@ def read(machine: Any = None) -> Spec:
     trigger in the Machine's event order, alternatives in the order the Machine tries them."""
     machine = _machine.MACHINE if machine is None else machine
     states = tuple(str(name) for name in machine.states)
-    edges: list[Edge] = []
-    for source in states:
-        for trigger, event in machine.events.items():
-            for transition in event.transitions.get(source, ()):
-                if transition.prepare or transition.before or len(transition.after) > 1:
-                    raise ValueError(f"{trigger} from {source}: only one `after` handler is drawn")
-                guards: list[str] = []
-                for condition in transition.conditions:
-                    if condition.target is not True:
-                        raise ValueError(f"{trigger} from {source}: negated guards are not drawn")
-                    guards.append(_guard_name(condition.func))
-                handlers = [_handler_name(func) for func in transition.after]
-                edges.append(
-                    Edge(
-                        trigger=str(trigger),
-                        source=source,
-                        dest=transition.dest,
-                        guards=tuple(guards),
-                        handler=handlers[0] if handlers else None,
-                    )
-                )
+    edges = [
+        Edge(
+            trigger=move.trigger,
+            source=move.source,
+            dest=move.dest,
+            guards=tuple(_guard_name(guard) for guard in move.guards),
+            handler=None if move.handler is None else _handler_name(move.handler),
+        )
+        for move in _machine.read_back(machine)
+    ]
     return Spec(states=states, initial=str(machine.initial), edges=tuple(edges))
 
 

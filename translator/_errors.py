@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from ._translator import Translator
+    from ._results import TranslatorView
 
 __all__ = [
     "EmptyResponseError",
@@ -52,7 +52,7 @@ class TranslatorError(Exception):
         self.event_type = event_type
         self.expected: tuple[str, ...] = tuple(expected)
         self.messages: list[Any] = []
-        self.translator: Translator | None = None
+        self.translator: TranslatorView | None = None
         super().__init__(self._render())
 
     def _render(self) -> str:

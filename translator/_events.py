@@ -16,7 +16,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any, get_args
 
-from ._errors import MalformedEventError, UsageError
+from ._errors import LimitExceededError, MalformedEventError, UsageError
 from ._fields import check_block, check_message_delta, check_message_start, check_structured_delta
 
 __all__ = ["DELTA_PAYLOAD", "Event", "is_derived", "normalise"]
@@ -46,10 +46,14 @@ _BOUNDARY = frozenset(
 )
 
 
+# The `index` of an event that addresses no content block (never a valid index).
+NO_INDEX = -1
+
+
 class Event:
     """A normalised event: `kind` is the machine trigger it fires.
 
-    `index` is the content-block index (-1 when the event has none); `text` is a streamed
+    `index` is the content-block index (`NO_INDEX` when the event has none); `text` is a streamed
     delta's string, or a content_block_start's block type; `data` is the plain-dict body of a
     boundary or structured event, else None; `wire` names the event as it appeared, for errors.
     """
@@ -110,7 +114,7 @@ def _from_dict(raw: dict[str, Any]) -> Event:
         check_message_start(raw, kind)
     elif kind == "message_delta":
         check_message_delta(raw, kind)
-    return Event(kind, -1, "", raw, kind)
+    return Event(kind, NO_INDEX, "", raw, kind)
 
 
 def _checked_delta(delta: Any, raw: dict[str, Any]) -> Event:
@@ -233,3 +237,24 @@ def normalise(event: Any) -> Event | None:
     if reader is None:
         reader = _reader_for(type(event))
     return reader(event)
+
+
+def prefilled_events(blocks: list[dict[str, Any]], max_blocks: int) -> list[Event]:
+    """The complete blocks a message_start carried, as the start and stop events each one
+    stands for, taking its index. All were checked with the message_start: a malformed one
+    applies none of them, and so does one that brings more than `max_blocks`."""
+    if len(blocks) > max_blocks:
+        raise LimitExceededError(
+            "too many content blocks in message_start",
+            limit="max_blocks",
+            maximum=max_blocks,
+            value=len(blocks),
+        )
+    events = []
+    for index, block in enumerate(blocks):
+        wire = f"message_start (content[{index}])"
+        start = {"type": "content_block_start", "index": index, "content_block": block}
+        stop = {"type": "content_block_stop", "index": index}
+        events.append(Event("content_block_start", index, block["type"], start, wire))
+        events.append(Event("content_block_stop", index, "", stop, wire))
+    return events

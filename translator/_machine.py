@@ -1,25 +1,24 @@
-"""The `transitions` Machine built from `_states.TRANSITIONS`, and the dispatch derived from it.
+"""The `transitions` Machine built from `_states.TRANSITIONS`, and its one read-back.
 
 `MACHINE` is built once per process, with no model: the single source of truth that diagrams
 are drawn from and that tests compare runs against. A translator does not carry a Machine of its
 own (one costs ~200 µs and ~20 KiB, against a budget of 20 µs and 4 KiB per stream); it carries a
-state name, and `EDGES` — read out of `MACHINE`'s own event objects at import time — tells it
-which moves that Machine allows, with the guards and handlers the Machine holds. With
-`TranslatorConfig(strict_machine=True)` a translator instead drives a real Machine model built by
-`build_machine`, so a test can check that both routes behave identically.
+state name, and `read_back()` — which reads `MACHINE`'s own event objects, never the table —
+gives every move that Machine allows, with the guards and the handler the Machine holds. The
+interpreter (`_interpreter`), the diagram export (`_diagram`) and the tests all start from that
+one read-back. With `TranslatorConfig(strict_machine=True)` a translator instead drives a real
+Machine model built by `build_machine`, so a test can check that both routes behave identically.
 """
 
 from __future__ import annotations
 
-from typing import Any, cast
+from typing import Any, NamedTuple, cast
 
 from transitions import Machine
 
 from ._states import FAILED, IDLE, SELF_TRIGGERS, STATES, TRANSITIONS, Guard, Handler
 
-__all__ = ["EDGES", "LEGAL", "MACHINE", "ROUTES", "SOLO", "Edge", "build_machine"]
-
-Edge = tuple[tuple[Guard, ...], "str | None", tuple[Handler, ...]]
+__all__ = ["LEGAL", "MACHINE", "MOVES", "Move", "build_machine", "read_back"]
 
 
 def build_machine(model: Any = None) -> Machine:
@@ -48,44 +47,40 @@ def build_machine(model: Any = None) -> Machine:
 MACHINE = build_machine()
 
 
-def _derive(machine: Machine) -> dict[tuple[str, str], tuple[Edge, ...]]:
-    """(state, trigger) -> the Machine's transitions for it, in the Machine's own order."""
-    edges: dict[tuple[str, str], tuple[Edge, ...]] = {}
-    for trigger, event in machine.events.items():
-        for source, transitions in event.transitions.items():
-            found: list[Edge] = []
-            for transition in transitions:
+class Move(NamedTuple):
+    """One transition as the Machine holds it: `dest` None is internal (no state change)."""
+
+    trigger: str
+    source: str
+    dest: str | None
+    guards: tuple[Guard, ...]
+    handler: Handler | None
+
+
+def read_back(machine: Machine | None = None) -> tuple[Move, ...]:
+    """The Machine's moves: per source state in declaration order, each trigger in the
+    Machine's event order, alternatives in the order the Machine tries them (the first whose
+    guards all hold wins). Only what the table can express is accepted: plain conditions, at
+    most one `after` handler, no `prepare`/`before` callbacks."""
+    machine = MACHINE if machine is None else machine
+    moves: list[Move] = []
+    for source in (str(name) for name in machine.states):
+        for trigger, event in machine.events.items():
+            for transition in event.transitions.get(source, ()):
+                if transition.prepare or transition.before or len(transition.after) > 1:
+                    raise ValueError(f"{trigger} from {source}: only one `after` handler is read")
                 guards: list[Guard] = []
                 for condition in transition.conditions:
                     if condition.target is not True:  # `unless` guards are not used here
-                        raise AssertionError(f"unsupported negated guard on {trigger}")
+                        raise ValueError(f"{trigger} from {source}: negated guards are not read")
                     guards.append(cast(Guard, condition.func))
-                handlers = tuple(cast(Handler, callback) for callback in transition.after)
-                found.append((tuple(guards), transition.dest, handlers))
-            edges[(source, trigger)] = tuple(found)
-    return edges
+                after = transition.after
+                handler = cast(Handler, after[0]) if after else None
+                moves.append(Move(str(trigger), source, transition.dest, tuple(guards), handler))
+    return tuple(moves)
 
 
-EDGES = _derive(MACHINE)
-
-# The same edges grouped by state, for the per-event lookup (no tuple key to build and hash).
-ROUTES: dict[str, dict[str, tuple[Edge, ...]]] = {state: {} for state in STATES}
-for (_source, _trigger), _edges in EDGES.items():
-    ROUTES[_source][_trigger] = _edges
-
-# Deltas and pings: a single internal edge with at most one guard and one handler. These are
-# the bulk of a stream, so the translator calls their guard and handler directly.
-Solo = tuple["Guard | None", "Handler | None"]
-SOLO: dict[str, dict[str, Solo]] = {state: {} for state in STATES}
-for (_source, _trigger), _edges in EDGES.items():
-    if len(_edges) == 1:
-        _guards, _dest, _handlers = _edges[0]
-        if _dest is None and len(_guards) <= 1 and len(_handlers) <= 1:
-            SOLO[_source][_trigger] = (
-                _guards[0] if _guards else None,
-                _handlers[0] if _handlers else None,
-            )
-del _source, _trigger, _edges, _guards, _dest, _handlers
+MOVES = read_back(MACHINE)
 
 # The triggers each state accepts, for "expected one of ..." in errors (the Machine's own view).
 LEGAL: dict[str, tuple[str, ...]] = {

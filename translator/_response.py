@@ -20,12 +20,9 @@ from anthropic._response import (
     ResponseContextManager,
 )
 
-from . import _stream
 from ._errors import UsageError
-from ._messages import Message
-from ._translator import Translator
 
-__all__ = ["is_async_response", "is_response", "translate_aresponse", "translate_response"]
+__all__ = ["achunks", "chunks", "is_async_response", "is_response"]
 
 
 def is_response(source: object) -> bool:
@@ -38,17 +35,16 @@ def is_async_response(source: object) -> bool:
     return isinstance(source, AsyncResponseContextManager | AsyncAPIResponse)
 
 
-def translate_response(source: Any, tr: Translator) -> Generator[Message | None, None, None]:
-    """`translate_sse` over the response's bytes (unprimed: `translate` primes it). Entering the
-    manager sends the request, so an error response (`APIStatusError`) or a refused connection
-    fails the stream like any other."""
-    return _stream._translate_sse(_Chunks(source), tr)
+def chunks(source: Any) -> _Chunks:
+    """The response's body bytes, for `translate_sse` (the stream wrappers compose the two).
+    Entering the manager sends the request, so an error response (`APIStatusError`) or a
+    refused connection fails the stream like any other."""
+    return _Chunks(source)
 
 
-def translate_aresponse(source: Any, tr: Translator) -> AsyncGenerator[Message, None]:
-    chunks = _AsyncChunks(source)
-    guard = _stream._Guard(tr, chunks)
-    return _stream._AsyncMessages(_stream._atranslate_sse(chunks, guard), guard)
+def achunks(source: Any) -> _AsyncChunks:
+    """The async twin of `chunks`."""
+    return _AsyncChunks(source)
 
 
 def _check(response: Any) -> None:

@@ -32,6 +32,11 @@ from ._errors import LimitExceededError, MalformedEventError, StreamProtocolErro
 
 __all__ = ["Chunk", "SSEDecoder", "aiter_sse", "iter_sse"]
 
+# The bytes the framing looks at, by name (indexing bytes gives ints).
+_LF = ord("\n")
+_CR = ord("\r")
+_COLON = ord(":")
+
 #: What `feed` accepts: any bytes-like piece of the response body.
 Chunk: TypeAlias = bytes | bytearray | memoryview
 
@@ -142,7 +147,7 @@ class SSEDecoder:
             if not chunk:
                 return []
             self._skip_lf = False
-            if chunk[0] == 10:
+            if chunk[0] == _LF:
                 chunk = chunk[1:]
         if self._at_start:
             chunk = self._strip_bom(chunk)
@@ -154,15 +159,15 @@ class SSEDecoder:
                 return []
         if b"\r" in chunk:
             # A CR at the very end may be half of a CRLF: the next chunk's LF is then dropped.
-            self._skip_lf = chunk[-1] == 13
+            self._skip_lf = chunk[-1] == _CR
             chunk = chunk.replace(b"\r\n", b"\n").replace(b"\r", b"\n")
         tail = self._tail
         if tail:
-            if chunk.rfind(b"\n\n") < 0 and not (chunk[:1] == b"\n" and tail[-1][-1] == 10):
+            if chunk.rfind(b"\n\n") < 0 and not (chunk[:1] == b"\n" and tail[-1][-1] == _LF):
                 if chunk:  # it completes no event (nor a blank line across the cut)
                     tail.append(chunk)
                     self._held += len(chunk)
-                    if self._held - (chunk[-1] == 10) > self._max:  # a final LF may end it
+                    if self._held - (chunk[-1] == _LF) > self._max:  # a final LF may end it
                         self._too_long(self._held)
                 return []
             tail.append(chunk)
@@ -175,7 +180,7 @@ class SSEDecoder:
             if chunk:
                 tail.append(chunk)
                 self._held = len(chunk)
-                if self._held - (chunk[-1] == 10) > self._max:
+                if self._held - (chunk[-1] == _LF) > self._max:
                     self._too_long(self._held)
             return []
         if len(chunk) > self._max:  # an event in it may be too long: each is measured
@@ -243,7 +248,7 @@ class SSEDecoder:
             pos = end + 2
         else:
             rest = len(buf) - last - 2
-            if rest - (buf[-1] == 10) <= limit:
+            if rest - (buf[-1] == _LF) <= limit:
                 if rest:
                     self._tail.append(buf[last + 2 :])
                     self._held = rest
@@ -318,13 +323,13 @@ class SSEDecoder:
                 cut = buf.find(b"\n", pos)
                 if buf.startswith(b"data: ", cut + 1):
                     end = buf.find(b"\n", cut + 7)
-                    if buf[end + 1] == 10:
+                    if buf[end + 1] == _LF:
                         name = buf[pos + 7 : cut]
                         payload = buf[cut + 7 : end]
                         pos = end + 2
             elif buf.startswith(b"data: ", pos):
                 end = buf.find(b"\n", pos + 6)
-                if buf[end + 1] == 10:
+                if buf[end + 1] == _LF:
                     name = b""
                     payload = buf[pos + 6 : end]
                     pos = end + 2
@@ -377,7 +382,7 @@ class SSEDecoder:
         name = b""
         data: list[bytes] = []
         for line in block.split(b"\n"):
-            if not line or line[0] == 58:  # b":" starts a comment
+            if not line or line[0] == _COLON:  # a comment
                 continue
             colon = line.find(b":")
             if colon < 0:

@@ -43,8 +43,8 @@ from typing import TYPE_CHECKING, NamedTuple
 from .handlers import message, passthrough, redacted_thinking, text, thinking, tool_use
 
 if TYPE_CHECKING:
+    from ._context import Context
     from ._events import Event
-    from ._translator import Translator
 
 __all__ = ["GUARD_FAILURES", "SELF_TRIGGERS", "STATES", "TRANSITIONS", "Row", "State"]
 
@@ -64,7 +64,7 @@ STATES = (IDLE, MESSAGE, TEXT, TOOL_USE, THINKING, REDACTED_THINKING, PASSTHROUG
 class State(StrEnum):
     """The machine state a translator is in, as `Translator.state` reports it.
 
-    A `StrEnum`, so each member equals its plain name (`tr.state == "done"` holds) and prints as
+    A `StrEnum`, so each member equals its plain name (`ctx.state == "done"` holds) and prints as
     it: compare with either. `DONE` follows `message_stop`; `FAILED` follows any fault or
     `cancel()` and is sticky; the five block states say which kind of content block is open.
     states/README.md explains each state, its guards and what it emits.
@@ -84,8 +84,8 @@ class State(StrEnum):
 BLOCK_STATES = (TEXT, TOOL_USE, THINKING, REDACTED_THINKING, PASSTHROUGH)
 OPEN_STATES = (IDLE, MESSAGE, *BLOCK_STATES)
 
-Guard = Callable[["Translator", "Event"], bool]
-Handler = Callable[["Translator", "Event"], None]
+Guard = Callable[["Context", "Event"], bool]
+Handler = Callable[["Context", "Event"], None]
 
 # Block types with a state of their own; every other type goes to passthrough.
 _OWN_STATE_BLOCKS = frozenset({"text", "tool_use", "thinking", "redacted_thinking"})
@@ -111,74 +111,74 @@ KNOWN_BLOCK_TYPES = frozenset(
 )
 
 
-# --- guards: (translator, event) -> bool --------------------------------------------------
+# --- guards: (context, event) -> bool -----------------------------------------------------
 
 
-def is_next_index(tr: Translator, ev: Event) -> bool:
+def is_next_index(ctx: Context, ev: Event) -> bool:
     """A new block takes the next index: blocks arrive in order, none skipped or repeated."""
-    return ev.index == len(tr._acc.blocks)
+    return ev.index == len(ctx.acc.blocks)
 
 
-def is_open_index(tr: Translator, ev: Event) -> bool:
+def is_open_index(ctx: Context, ev: Event) -> bool:
     """A delta or stop addresses the block that is open, not another one."""
-    block = tr._acc.open
+    block = ctx.acc.open
     return block is not None and block.index == ev.index
 
 
-def is_text_block(tr: Translator, ev: Event) -> bool:
+def is_text_block(ctx: Context, ev: Event) -> bool:
     return ev.text == "text"
 
 
-def is_tool_use_block(tr: Translator, ev: Event) -> bool:
+def is_tool_use_block(ctx: Context, ev: Event) -> bool:
     return ev.text == "tool_use"
 
 
-def is_thinking_block(tr: Translator, ev: Event) -> bool:
+def is_thinking_block(ctx: Context, ev: Event) -> bool:
     return ev.text == "thinking"
 
 
-def is_redacted_thinking_block(tr: Translator, ev: Event) -> bool:
+def is_redacted_thinking_block(ctx: Context, ev: Event) -> bool:
     return ev.text == "redacted_thinking"
 
 
-def is_passthrough_block(tr: Translator, ev: Event) -> bool:
+def is_passthrough_block(ctx: Context, ev: Event) -> bool:
     return ev.text not in _OWN_STATE_BLOCKS
 
 
-def takes_tool_input(tr: Translator, ev: Event) -> bool:
+def takes_tool_input(ctx: Context, ev: Event) -> bool:
     """input_json_delta in passthrough only feeds server and MCP tool use blocks."""
-    block = tr._acc.open
+    block = ctx.acc.open
     return block is not None and block.type in ("server_tool_use", "mcp_tool_use")
 
 
-def is_compaction_block(tr: Translator, ev: Event) -> bool:
-    block = tr._acc.open
+def is_compaction_block(ctx: Context, ev: Event) -> bool:
+    block = ctx.acc.open
     return block is not None and block.type == "compaction"
 
 
-def is_unknown_block(tr: Translator, ev: Event) -> bool:
+def is_unknown_block(ctx: Context, ev: Event) -> bool:
     """A delta type we do not know is accepted only on a block type we do not know either."""
-    block = tr._acc.open
+    block = ctx.acc.open
     return block is not None and block.type not in KNOWN_BLOCK_TYPES
 
 
-def _open_index(tr: Translator) -> str:
-    block = tr._acc.open
+def _open_index(ctx: Context) -> str:
+    block = ctx.acc.open
     return "no block is open" if block is None else f"block {block.index} is open"
 
 
 # Why each guard refused, for the error message.
-GUARD_FAILURES: dict[Guard, Callable[[Translator, Event], str]] = {
-    is_next_index: lambda tr, ev: (
-        f"block index {ev.index} is not the next one ({len(tr._acc.blocks)})"
+GUARD_FAILURES: dict[Guard, Callable[[Context, Event], str]] = {
+    is_next_index: lambda ctx, ev: (
+        f"block index {ev.index} is not the next one ({len(ctx.acc.blocks)})"
     ),
-    is_open_index: lambda tr, ev: f"index {ev.index} does not match: {_open_index(tr)}",
-    takes_tool_input: lambda tr, ev: (
-        f"input_json_delta does not fit a {tr._acc.open.type if tr._acc.open else '?'} block"
+    is_open_index: lambda ctx, ev: f"index {ev.index} does not match: {_open_index(ctx)}",
+    takes_tool_input: lambda ctx, ev: (
+        f"input_json_delta does not fit a {ctx.acc.open.type if ctx.acc.open else '?'} block"
     ),
-    is_compaction_block: lambda tr, ev: "compaction_delta outside a compaction block",
-    is_unknown_block: lambda tr, ev: (
-        f"delta type {ev.wire} is not one a {tr._acc.open.type if tr._acc.open else '?'} "
+    is_compaction_block: lambda ctx, ev: "compaction_delta outside a compaction block",
+    is_unknown_block: lambda ctx, ev: (
+        f"delta type {ev.wire} is not one a {ctx.acc.open.type if ctx.acc.open else '?'} "
         "block carries"
     ),
 }
@@ -260,10 +260,15 @@ TRANSITIONS: tuple[Row, ...] = (
     Row("content_block_stop", PASSTHROUGH, MESSAGE, _OPEN, passthrough.stop),
     # Every open state: keep-alive pings, and the API's own error events.
     *_open_everywhere(),
-    # Every open state: the consumer stopped reading (Translator.cancel()).
-    *(Row("cancel", state, FAILED) for state in OPEN_STATES),
+    # Every open state: the consumer stopped reading (Translator.cancel()). What arrived is not
+    # lost: a held thinking chunk is released before the stop reason.
+    *(Row("cancel", state, FAILED, (), thinking.release_open) for state in OPEN_STATES),
     # Every state but failed: the translator gives up (protocol fault, truncation, misuse).
-    *(Row("abort", state, FAILED) for state in STATES if state != FAILED),
+    *(
+        Row("abort", state, FAILED, (), thinking.release_open)
+        for state in STATES
+        if state != FAILED
+    ),
 )
 
 # Triggers the translator fires itself; they are never events of the stream.

@@ -19,9 +19,9 @@ reason the consumer can get.
   pass `translator=` and read `translator.closing_messages` (the rest of the messages it left
   on, then the `cancelled` stop reason and usage when the stream was still open).
 
-Each twin is its own loop inside one shared `_Guard`, so that the raw-bytes path, the hot one,
+Each twin is its own loop inside one shared `_Settler`, so that the raw-bytes path, the hot one,
 costs no generator layer per event. The sync twins run to a first `yield` when called, inside
-the guard, so that closing them before their first item is a cancellation like any other; the
+the settler, so that closing them before their first item is a cancellation like any other; the
 async twins cannot be started without a loop, so they return an async generator that knows how
 to settle a close before its first item.
 """
@@ -86,31 +86,31 @@ def translate(
     """
     tr = _translator(translator, config, span)
     if _response.is_response(events):
-        return _primed(_response.translate_response(events, tr))
+        return _primed(_translate_sse(_response.chunks(events), tr))
     return _primed(_translate(events, tr))
 
 
 def _translate(events: Any, tr: Translator) -> Generator[Message | None, None, None]:
-    guard = _Guard(tr, events)
-    with ExitStack() as stack, guard:
+    settler = _Settler(tr, events)
+    with ExitStack() as stack, settler:
         yield None  # the priming stop (see `_primed`): nothing is opened or read before it
         source = _sdk.open_sync(events, stack)
-        it = guard.reading(source, iter(source))
+        it = settler.reading(source, iter(source))
         feed = tr.feed
         for event in it:
             out = feed(event)
             if out:
-                guard.batch = batch = iter(out)
+                settler.batch = batch = iter(out)
                 yield from batch
         yield from tr.finish()
-    if guard.failure is not None:
-        batch = guard.handover()
+    if settler.failure is not None:
+        batch = settler.handover()
         try:
             yield from batch
         except BaseException:
-            guard.left()
+            settler.left()
             raise
-        raise guard.failure
+        raise settler.failure
 
 
 def atranslate(
@@ -127,32 +127,34 @@ def atranslate(
     async `with_streaming_response.create(..., stream=True)` response is read as raw bytes."""
     tr = _translator(translator, config, span)
     if _response.is_async_response(events):
-        return _response.translate_aresponse(events, tr)
-    guard = _Guard(tr, events)
-    return _AsyncMessages(_atranslate(events, guard), guard)
+        chunks = _response.achunks(events)
+        settler = _Settler(tr, chunks)
+        return _AsyncMessages(_atranslate_sse(chunks, settler), settler)
+    settler = _Settler(tr, events)
+    return _AsyncMessages(_atranslate(events, settler), settler)
 
 
-async def _atranslate(events: Any, guard: _Guard) -> AsyncGenerator[Message, None]:
-    tr = guard.translator
-    async with AsyncExitStack() as stack, guard:
+async def _atranslate(events: Any, settler: _Settler) -> AsyncGenerator[Message, None]:
+    tr = settler.translator
+    async with AsyncExitStack() as stack, settler:
         source = await _sdk.aopen(events, stack)
-        it = guard.reading(source, aiter(source))
+        it = settler.reading(source, aiter(source))
         feed = tr.feed
         async for event in it:
-            guard.batch = batch = iter(feed(event))
+            settler.batch = batch = iter(feed(event))
             for message in batch:
                 yield message
         for message in tr.finish():
             yield message
-    if guard.failure is not None:
-        batch = guard.handover()
+    if settler.failure is not None:
+        batch = settler.handover()
         try:
             for message in batch:
                 yield message
         except BaseException:
-            guard.left()
+            settler.left()
             raise
-        raise guard.failure
+        raise settler.failure
 
 
 def translate_sse(
@@ -180,15 +182,15 @@ def atranslate_sse(
 ) -> AsyncGenerator[Message, None]:
     """The async twin of `translate_sse`, e.g. over `httpx.Response.aiter_bytes()`."""
     tr = _translator(translator, config, span)
-    guard = _Guard(tr, chunks)
-    return _AsyncMessages(_atranslate_sse(chunks, guard), guard)
+    settler = _Settler(tr, chunks)
+    return _AsyncMessages(_atranslate_sse(chunks, settler), settler)
 
 
 def _translate_sse(
     chunks: Iterable[Chunk] | Chunk, tr: Translator
 ) -> Generator[Message | None, None, None]:
-    guard = _Guard(tr, chunks)
-    with guard:
+    settler = _Settler(tr, chunks)
+    with settler:
         yield None  # the priming stop (see `_primed`)
         if isinstance(chunks, _BYTES_LIKE):
             chunks = (chunks,)
@@ -196,36 +198,36 @@ def _translate_sse(
             raise UsageError(
                 f"SSE input must be bytes or an iterable of bytes, not {_name(chunks)}"
             )
-        it = guard.reading(chunks, iter(chunks))
+        it = settler.reading(chunks, iter(chunks))
         decoder = SSEDecoder(tr.config.max_event_bytes)
         feed = tr.feed
         for chunk in it:
             for event in decoder.feed(chunk):
                 out = feed(event)
                 if out:
-                    guard.batch = batch = iter(out)
+                    settler.batch = batch = iter(out)
                     yield from batch
             if decoder.pending_error is not None:
                 decoder.close()  # raises it, now that the events before it are through
         for event in decoder.close():
-            guard.batch = batch = iter(feed(event))
+            settler.batch = batch = iter(feed(event))
             yield from batch
         yield from tr.finish()
-    if guard.failure is not None:
-        batch = guard.handover()
+    if settler.failure is not None:
+        batch = settler.handover()
         try:
             yield from batch
         except BaseException:
-            guard.left()
+            settler.left()
             raise
-        raise guard.failure
+        raise settler.failure
 
 
 async def _atranslate_sse(
-    chunks: AsyncIterable[Chunk] | Chunk, guard: _Guard
+    chunks: AsyncIterable[Chunk] | Chunk, settler: _Settler
 ) -> AsyncGenerator[Message, None]:
-    tr = guard.translator
-    async with guard:
+    tr = settler.translator
+    async with settler:
         if isinstance(chunks, _BYTES_LIKE):
             chunks = _once(chunks)
         elif not hasattr(chunks, "__aiter__"):
@@ -233,35 +235,35 @@ async def _atranslate_sse(
             raise UsageError(
                 f"SSE input must be an async iterable of bytes{hint}, not {_name(chunks)}"
             )
-        it = guard.reading(chunks, aiter(chunks))
+        it = settler.reading(chunks, aiter(chunks))
         decoder = SSEDecoder(tr.config.max_event_bytes)
         feed = tr.feed
         async for chunk in it:
             for event in decoder.feed(chunk):
-                guard.batch = batch = iter(feed(event))
+                settler.batch = batch = iter(feed(event))
                 for message in batch:
                     yield message
             if decoder.pending_error is not None:
                 decoder.close()
         for event in decoder.close():
-            guard.batch = batch = iter(feed(event))
+            settler.batch = batch = iter(feed(event))
             for message in batch:
                 yield message
         for message in tr.finish():
             yield message
-    if guard.failure is not None:
-        batch = guard.handover()
+    if settler.failure is not None:
+        batch = settler.handover()
         try:
             for message in batch:
                 yield message
         except BaseException:
-            guard.left()
+            settler.left()
             raise
-        raise guard.failure
+        raise settler.failure
 
 
 def _primed(gen: Generator[Message | None, None, None]) -> Generator[Message, None, None]:
-    """Run a sync twin to its first `yield`, inside its guard: closed before its first item
+    """Run a sync twin to its first `yield`, inside its settler: closed before its first item
     (or dropped), it then closes its source and cancels the translator like any consumer that
     leaves. Nothing is opened or read before that point."""
     next(gen)
@@ -275,9 +277,9 @@ class _AsyncMessages(AsyncGenerator[Message, None]):
 
     __slots__ = ("_gen", "_guard", "_started")
 
-    def __init__(self, gen: AsyncGenerator[Message, None], guard: _Guard) -> None:
+    def __init__(self, gen: AsyncGenerator[Message, None], settler: _Settler) -> None:
         self._gen = gen
-        self._guard = guard
+        self._guard = settler
         self._started = False
 
     def __aiter__(self) -> _AsyncMessages:
@@ -322,7 +324,7 @@ class _AsyncMessages(AsyncGenerator[Message, None]):
         return f"<{getattr(self._gen, '__qualname__', 'messages')} of {self._guard.translator!r}>"
 
 
-class _Guard:
+class _Settler:
     """Settles every way the loop it wraps can stop early, the same way for all four twins.
 
     A `TranslatorError` is kept in `failure` (routed through the translator first when it has
@@ -365,7 +367,7 @@ class _Guard:
         batch, self.batch = self.batch, None
         self._tr.cancel(undelivered=batch if batch is not None else ())
 
-    def __enter__(self) -> _Guard:
+    def __enter__(self) -> _Settler:
         return self
 
     def __exit__(
@@ -379,7 +381,7 @@ class _Guard:
             suppress = self._settle(exc)
         return suppress
 
-    async def __aenter__(self) -> _Guard:
+    async def __aenter__(self) -> _Settler:
         return self
 
     async def __aexit__(

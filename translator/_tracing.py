@@ -17,8 +17,9 @@ import time
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from ._accumulator import Accumulator
     from ._events import Event
-    from ._translator import Translator
+    from ._messages import LettaUsageStatistics
 
 __all__ = ["SpanRecorder"]
 
@@ -45,19 +46,19 @@ class SpanRecorder:
         self._ended = False
         self._failed = False
 
-    def on_event(self, tr: Translator, ev: Event) -> None:
+    def on_event(self, acc: Accumulator, ev: Event) -> None:
         """After the machine accepted `ev` and its handler ran."""
         kind = ev.kind
         if kind == "content_block_start":
             self._block_started[ev.index] = time.perf_counter()
         elif kind == "content_block_stop":
-            self._block_event(tr, ev.index)
+            self._block_event(acc, ev.index)
         elif not self._first_token and kind in CONTENT_DELTAS:
-            self._first(tr, ev)
+            self._first(acc, ev)
 
-    def _first(self, tr: Translator, ev: Event) -> None:
+    def _first(self, acc: Accumulator, ev: Event) -> None:
         self._first_token = True
-        block = tr._acc.open
+        block = acc.open
         self.span.add_event(
             "first_token",
             {
@@ -67,10 +68,10 @@ class SpanRecorder:
             },
         )
 
-    def _block_event(self, tr: Translator, index: int) -> None:
-        if index >= len(tr._acc.blocks):
+    def _block_event(self, acc: Accumulator, index: int) -> None:
+        if index >= len(acc.blocks):
             return
-        block = tr._acc.blocks[index]
+        block = acc.blocks[index]
         began = self._block_started.pop(index, None)
         now = time.perf_counter()
         size = len(block.joined())
@@ -86,25 +87,29 @@ class SpanRecorder:
             },
         )
 
-    def on_end(self, tr: Translator) -> None:
+    def on_end(
+        self, acc: Accumulator, usage: LettaUsageStatistics, letta_stop: str, events: int
+    ) -> None:
         """The outcome, in GenAI semantic-convention attributes (success or not)."""
         if self._ended:
             return
         self._ended = True
-        usage = tr.usage()
         attributes: dict[str, Any] = {
             "gen_ai.provider.name": "anthropic",
             "gen_ai.usage.input_tokens": usage.prompt_tokens,
             "gen_ai.usage.output_tokens": usage.completion_tokens,
-            "translator.stop_reason": tr.letta_stop_reason or "",
-            "translator.events": tr.events_seen,
+            "translator.stop_reason": letta_stop,
+            "translator.events": events,
         }
-        if tr.anthropic_message_id:
-            attributes["gen_ai.response.id"] = tr.anthropic_message_id
-        if tr.model:
-            attributes["gen_ai.response.model"] = tr.model
-        if tr.stop_reason:
-            attributes["gen_ai.response.finish_reasons"] = [tr.stop_reason]
+        message_id = acc.message.get("id") if acc.message is not None else None
+        if message_id:
+            attributes["gen_ai.response.id"] = message_id
+        snap = acc.snapshot_dict()
+        model = None if snap is None else snap.get("model")
+        if model:
+            attributes["gen_ai.response.model"] = model
+        if acc.stop_reason:
+            attributes["gen_ai.response.finish_reasons"] = [acc.stop_reason]
         if usage.cached_input_tokens is not None:
             attributes["gen_ai.usage.cache_read.input_tokens"] = usage.cached_input_tokens
         if usage.cache_write_tokens is not None:

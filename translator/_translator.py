@@ -13,45 +13,31 @@ raised as `InternalError` (the original as `__cause__`), never as the stream's f
 from __future__ import annotations
 
 from asyncio import CancelledError
-from collections.abc import Callable, Iterable
-from dataclasses import replace
+from collections.abc import Iterable
 from typing import Any, NoReturn
 
 from anthropic.types.beta import BetaMessage, BetaMessageParam
-from transitions import MachineError
 
-from ._accumulator import Accumulator, ToolCall
+from . import _projection
+from ._accumulator import ToolCall
 from ._arguments import copy_json
 from ._config import TranslatorConfig
+from ._context import Context
 from ._errors import (
     InternalError,
-    LimitExceededError,
     StreamProtocolError,
     TranslatorError,
     TruncatedStreamError,
     UsageError,
 )
-from ._events import _READERS, Event, normalise
-from ._ids import decrement_id, otid_for, valid_message_id
-from ._machine import EDGES, LEGAL, ROUTES, SOLO, Solo, build_machine
-from ._messages import (
-    ContentPart,
-    LettaMessage,
-    LettaStopReason,
-    LettaUsageStatistics,
-    Message,
-    ReasoningContent,
-    RedactedReasoningContent,
-    StopReasonType,
-    TextContent,
-    chunk,
-    template,
-)
+from ._events import _READERS, NO_INDEX, Event, normalise, prefilled_events
+from ._interpreter import SINGLE, MachineModel, Single, decide, refused
+from ._machine import LEGAL
+from ._messages import ContentPart, LettaUsageStatistics, Message, StopReasonType
 from ._param import message_param
-from ._states import DONE, FAILED, GUARD_FAILURES, IDLE, State
-from ._stop_reasons import failure_stop_reason, letta_stop_reason
+from ._states import DONE, FAILED, IDLE, State
+from ._stop_reasons import failure_stop_reason
 from ._tracing import SpanRecorder
-from .handlers import legacy, thinking, tool_use
 
 __all__ = ["Translator"]
 
@@ -59,17 +45,6 @@ _DEFAULT_CONFIG = TranslatorConfig()
 
 # The public enum member of each state name (the machine itself runs on the plain names).
 _PUBLIC_STATE = {member.value: member for member in State}
-
-
-class _StrictCursor:
-    """A model for a real per-translator Machine (strict_machine=True)."""
-
-    # Both set by transitions on the model (a method defined here would shadow them).
-    state: str
-    trigger: Callable[..., bool]
-
-    def __init__(self) -> None:
-        self.machine = build_machine(self)
 
 
 class Translator:
@@ -84,22 +59,7 @@ class Translator:
     A translator is not thread-safe: feed it from one task at a time.
     """
 
-    __slots__ = (
-        "_acc",
-        "_closing",
-        "_config",
-        "_cursor",
-        "_events",
-        "_finished",
-        "_letta_stop",
-        "_logical",
-        "_message_id",
-        "_out",
-        "_prefilled",
-        "_solo",
-        "_state",
-        "_trace",
-    )
+    __slots__ = ("_closing", "_ctx", "_finished", "_model", "_single", "_state")
 
     def __init__(
         self,
@@ -110,22 +70,17 @@ class Translator:
     ) -> None:
         """`span`: an OpenTelemetry span to record on (see `_tracing`); `started_at`: a
         `time.perf_counter()` value the time to first token counts from (default: now)."""
-        self._config = config if config is not None else _DEFAULT_CONFIG
+        config = config if config is not None else _DEFAULT_CONFIG
+        trace = SpanRecorder(span, started_at) if span is not None else None
+        # All that handlers and guards see: the record, the config, begin and emit.
+        self._ctx = Context(config, trace)
         self._state = IDLE
-        config = self._config
-        self._acc: Accumulator = Accumulator(config.max_blocks, config.max_block_chars)
-        self._out: list[Message] = []
-        self._events = 0
-        self._logical = 0
-        self._message_id: str | None = None
         self._finished = ""  # what ended the input: "finish()" or "cancel()"
-        self._letta_stop: StopReasonType | None = None
-        self._prefilled: list[dict[str, Any]] = []
         self._closing: list[Message] = []
-        self._cursor = _StrictCursor() if self._config.strict_machine else None
-        # The solo edges of the current state (none in strict mode: all goes to the Machine).
-        self._solo: dict[str, Solo] = SOLO[IDLE] if self._cursor is None else {}
-        self._trace = SpanRecorder(span, started_at) if span is not None else None
+        # strict_machine: a real Machine takes the moves (see `_interpreter`).
+        self._model = MachineModel() if config.strict_machine else None
+        # The single internal moves of the current state (none in strict mode: the Machine's).
+        self._single: dict[str, Single] = SINGLE[IDLE] if self._model is None else {}
 
     # --- reading ---------------------------------------------------------------------------
 
@@ -139,53 +94,44 @@ class Translator:
     @property
     def config(self) -> TranslatorConfig:
         """The settings this translator was made with (the shared default when none given)."""
-        return self._config
+        return self._ctx.config
 
     @property
     def message_id(self) -> str:
         """The Letta message id every chunk of this call carries."""
-        if self._message_id is None:
-            try:
-                value = self._config.id_factory()
-            except Exception as exc:
-                raise UsageError(f"id_factory raised {type(exc).__name__}: {exc}") from exc
-            if not valid_message_id(value):
-                raise UsageError(f"id_factory must return 'message-<uuid>', not {value!r}")
-            self._message_id = value
-        return self._message_id
+        return self._ctx.message_id
 
     @property
     def anthropic_message_id(self) -> str | None:
         """Anthropic's id of the message (`msg_...`) from `message_start`; None before it."""
-        message = self._acc.message
+        message = self._ctx.acc.message
         return None if message is None else message.get("id")
 
     @property
     def model(self) -> str | None:
         """The model that answered, from `message_start`; None before it (or if it never came)."""
-        snap = self._acc.snapshot_dict()
-        return None if snap is None else snap.get("model")
+        return _projection.model(self._ctx.acc)
 
     @property
     def stop_reason(self) -> str | None:
         """Anthropic's own stop_reason, unmapped (None until the stream says)."""
-        return self._acc.stop_reason
+        return self._ctx.acc.stop_reason
 
     @property
     def stop_details(self) -> Any:
         """Anthropic's stop_details (e.g. a refusal's category), as received (a copy)."""
-        return copy_json(self._acc.stop_details)
+        return copy_json(self._ctx.acc.stop_details)
 
     @property
     def letta_stop_reason(self) -> StopReasonType | None:
         """The stop reason this translator emitted, once it has."""
-        return self._letta_stop
+        return self._ctx.letta_stop
 
     @property
     def events_seen(self) -> int:
         """How many events were fed (the one that failed included), not counting the SDK
         helper's derived events, which are skipped. Error messages number events from 0."""
-        return self._events
+        return self._ctx.events
 
     @property
     def closing_messages(self) -> list[Message]:
@@ -202,27 +148,18 @@ class Translator:
     def snapshot(self) -> BetaMessage | None:
         """The message so far, as the SDK's `accumulate_event` builds it (None before
         message_start). Server tool blocks, citations, compaction and unknown blocks are kept."""
-        snap = self._acc.snapshot_dict()
-        # A copy: the snapshot shares nothing with the translator or with tool_calls().
-        return None if snap is None else BetaMessage.construct(**copy_json(snap))
+        return _projection.snapshot(self._ctx.acc)
 
     def tool_calls(self) -> list[ToolCall]:
         """Client tool calls in block order. Only `valid` ones are safe to execute."""
-        calls = []
-        for block in self._acc.blocks:
-            if block.type == "tool_use":
-                call = block.call if block.call is not None else tool_use.finalise(block)
-                if call.input:  # a copy each time: editing it changes nothing else
-                    call = replace(call, input=copy_json(call.input))
-                calls.append(call)
-        return calls
+        return _projection.tool_calls(self._ctx.acc)
 
     def message_param(self) -> BetaMessageParam:
         """The assistant turn to send back in the next request: `{"role": "assistant",
         "content": [...]}`, a valid `anthropic.types.beta.BetaMessageParam`. Every block as the
         API sent it, in order, one per block; after a cut only what is safe to send back (see
         `_param` for each block type)."""
-        return message_param(self._acc.blocks)
+        return message_param(self._ctx.acc.blocks)
 
     def reasoning_content(self) -> list[ContentPart]:
         """Letta content parts, one per thinking, redacted-thinking or text block, in order;
@@ -235,51 +172,11 @@ class Translator:
         Legacy modes: a tool call's inner thoughts are one TextContent (as Letta keeps them), in
         the call's place; with text_as="reasoning" a text block's part has its `<thinking>`
         tags removed, as it streamed."""
-        parts: list[ContentPart] = []
-        monologue = self._config.text_as == "reasoning"
-        for block in self._acc.blocks:
-            kind = block.type
-            if kind == "tool_use" and isinstance(block.legacy, legacy.ToolCallState):
-                if block.legacy.thoughts:
-                    parts.append(TextContent(text=legacy.thoughts_text(block.legacy)))
-                continue
-            if kind == "thinking" and block.stopped:
-                snap = block.snapshot()
-                parts.append(
-                    ReasoningContent(
-                        is_native=True,
-                        reasoning=snap.get("thinking") or "",
-                        signature=snap.get("signature") or None,
-                    )
-                )
-            elif kind == "redacted_thinking" and block.stopped:
-                parts.append(RedactedReasoningContent(data=block.start.get("data") or ""))
-            elif kind == "text":
-                text = block.snapshot().get("text") or ""
-                parts.append(TextContent(text=legacy.strip_tags(text) if monologue else text))
-        return parts
+        return _projection.reasoning_content(self._ctx.acc, self._ctx.config)
 
     def usage(self) -> LettaUsageStatistics:
         """Usage so far. prompt_tokens counts input plus cache reads and writes."""
-        usage = self._acc.usage
-        input_tokens = usage.get("input_tokens") or 0
-        output_tokens = usage.get("output_tokens") or 0
-        cache_read = usage.get("cache_read_input_tokens")
-        cache_write = usage.get("cache_creation_input_tokens")
-        details = usage.get("output_tokens_details")
-        reasoning = details.get("thinking_tokens") if isinstance(details, dict) else None
-        prompt = input_tokens + (cache_read or 0) + (cache_write or 0)
-        run_id = self._config.run_id
-        return LettaUsageStatistics(
-            completion_tokens=output_tokens,
-            prompt_tokens=prompt,
-            total_tokens=prompt + output_tokens,
-            step_count=1,
-            run_ids=[run_id] if run_id else None,
-            cached_input_tokens=cache_read,
-            cache_write_tokens=cache_write,
-            reasoning_tokens=reasoning,
-        )
+        return _projection.usage(self._ctx.acc, self._ctx.config)
 
     # --- driving ---------------------------------------------------------------------------
 
@@ -289,10 +186,11 @@ class Translator:
 
         The `messages.stream()` helper's derived events (`text`, `input_json`, ...) repeat raw
         events and are skipped, so its stream can be fed as it is."""
-        index = self._events
+        ctx = self._ctx
+        index = ctx.events
         before = self._state
         if self._finished or before == FAILED:
-            if before == FAILED and self._letta_stop == "cancelled":
+            if before == FAILED and ctx.letta_stop == "cancelled":
                 detail = "feed() after cancel()"
             elif self._finished:
                 detail = f"feed() after {self._finished}"
@@ -307,36 +205,41 @@ class Translator:
             ev = reader(event) if reader is not None else normalise(event)
             if ev is None:
                 return []  # the helper's duplicate of a raw event this translator also receives
-            self._events = index + 1
-            # Deltas and pings, the bulk of a stream: their one internal edge, called directly.
-            solo = self._solo.get(ev.kind)
-            if solo is not None:
-                guard, handler = solo
-                if guard is not None and not guard(self, ev):
-                    raise self._refused(ev, EDGES[(before, ev.kind)])
+            ctx.events = index + 1
+            # A delta or a ping, the bulk of a stream: the read-back's single internal move of
+            # this state, ready to call (`_interpreter.SINGLE`); anything else, `decide()`.
+            single = self._single.get(ev.kind)
+            if single is not None:
+                check, handler, _move = single
+                if check is not None and not check(ctx, ev):
+                    raise refused(ctx, before, ev)
                 if handler is not None:
-                    handler(self, ev)
+                    handler(ctx, ev)
                 if not index & 255:  # every 256 events: fewer objects per byte, and the limit
-                    self._acc.merge_open()
-                if self._trace is not None:
-                    self._trace.on_event(self, ev)
-            else:
-                self._step(ev)
-                if self._prefilled:
-                    self._replay_prefilled()
+                    ctx.acc.merge_open()
+                if ctx.trace is not None:
+                    ctx.trace.on_event(ctx.acc, ev)
+                out = ctx.out
+                ctx.out = []
+                return out
+            self._step(ev)
+            if ctx.trace is not None:
+                ctx.trace.on_event(ctx.acc, ev)
+            if ctx.prefilled:
+                self._replay_prefilled()
         except TranslatorError as err:
-            self._events = index + 1
+            ctx.events = index + 1
             self._fail(err, index, before, ev)
             raise
         except Exception as exc:
-            self._events = index + 1
+            ctx.events = index + 1
             bug = InternalError(
                 f"a bug in the translator, not a fault of the stream: {type(exc).__name__}: {exc}"
             )
             self._fail(bug, index, before, ev)
             raise bug from exc
-        out = self._out
-        self._out = []
+        out = ctx.out
+        ctx.out = []
         return out
 
     def finish(self) -> list[Message]:
@@ -349,7 +252,7 @@ class Translator:
         if self._state in (DONE, FAILED):
             return []
         err = TruncatedStreamError("the stream ended before message_stop")
-        self._fail(err, self._events, self._state, None)
+        self._fail(err, self._ctx.events, self._state, None)
         raise err
 
     def cancel(self, undelivered: Iterable[Message] = ()) -> list[Message]:
@@ -367,13 +270,13 @@ class Translator:
             if pending:
                 self._closing = pending + self._closing
             return []
+        ctx = self._ctx
         self._move("cancel")
-        self._release_held()
-        if self._trace is not None:
-            self._trace.on_failure(CancelledError("the consumer stopped reading"), "cancelled")
-        self._terminate("cancelled")
-        out = self._out
-        self._out = []
+        if ctx.trace is not None:
+            ctx.trace.on_failure(CancelledError("the consumer stopped reading"), "cancelled")
+        ctx.end("cancelled")
+        out = ctx.out
+        ctx.out = []
         self._closing = pending + out
         return list(out)
 
@@ -400,142 +303,44 @@ class Translator:
         if self._finished or self._state == FAILED:
             err.translator = self
             raise err
-        self._fail(err, self._events, self._state, None)
+        self._fail(err, self._ctx.events, self._state, None)
         raise err
-
-    # --- internals used by handlers ----------------------------------------------------------
-
-    def _begin(
-        self, cls: type[LettaMessage], approval: bool = False, **fields: Any
-    ) -> dict[str, Any]:
-        """Open a logical message: a field template with its own otid and date."""
-        message_id = self.message_id
-        index = self._logical
-        self._logical = index + 1
-        config = self._config
-        return template(
-            cls,
-            id=decrement_id(message_id) if approval else message_id,
-            date=config.clock(),
-            otid=otid_for(message_id, index),
-            run_id=config.run_id,
-            step_id=config.step_id,
-            **fields,
-        )
-
-    def _content_emitted(self) -> bool:
-        # Every logical message is begun when its first chunk is due (a held thinking chunk is
-        # released before any failure is reported), so begun means emitted.
-        return self._logical > 0
-
-    def _terminate(self, reason: StopReasonType | None) -> None:
-        """Emit the stream's one stop reason, then its usage; later calls do nothing."""
-        if self._letta_stop is not None:
-            return
-        if reason is None:
-            approval = self._config.requires_approval_tools
-            reason = letta_stop_reason(
-                self._acc.stop_reason,
-                approval_requested=any(
-                    block.type == "tool_use" and block.start.get("name") in approval
-                    for block in self._acc.blocks
-                ),
-            )
-        self._letta_stop = reason
-        self._out.append(
-            chunk(LettaStopReason, {"message_type": "stop_reason", "stop_reason": reason})
-        )
-        self._out.append(self.usage())
-        if self._trace is not None:
-            self._trace.on_end(self)
 
     # --- the machine ---------------------------------------------------------------------------
 
     def _step(self, ev: Event) -> None:
-        state = self._state
-        edges = ROUTES[state].get(ev.kind)
-        if edges is None:
-            after_stop = " after message_stop" if state == DONE else ""
-            raise StreamProtocolError(
-                f"{ev.kind} is not accepted in state {state}{after_stop}", expected=LEGAL[state]
-            )
-        if self._cursor is not None:
-            self._strict_step(ev)
+        """Take the move the interpreter decides: the state first, then the row's handler
+        (in strict mode the Machine takes it)."""
+        ctx = self._ctx
+        if self._model is None:
+            move = decide(ctx, self._state, ev)
+            dest = move.dest
+            handler = move.handler
+            if dest is not None:
+                self._state = dest
+                self._single = SINGLE[dest]
+            if handler is not None:
+                handler(ctx, ev)
         else:
-            for guards, dest, handlers in edges:
-                for guard in guards:
-                    if not guard(self, ev):
-                        break
-                else:
-                    if dest is not None:
-                        self._state = dest
-                        self._solo = SOLO[dest]
-                    for handler in handlers:
-                        handler(self, ev)
-                    break
-            else:
-                raise self._refused(ev, edges)
-        if self._trace is not None:
-            self._trace.on_event(self, ev)
-
-    def _strict_step(self, ev: Event) -> None:
-        cursor = self._cursor
-        assert cursor is not None
-        try:
-            accepted = cursor.trigger(ev.kind, self, ev)
-        except MachineError as exc:  # pragma: no cover - EDGES already refused these
-            raise StreamProtocolError(str(exc.value), expected=LEGAL[self._state]) from None
-        finally:
-            self._state = cursor.state
-        if not accepted:
-            raise self._refused(ev, EDGES[(self._state, ev.kind)])
-
-    def _refused(self, ev: Event, edges: tuple[Any, ...]) -> StreamProtocolError:
-        """Name the guard that turned the event away (a failed guard is an error, not a no-op)."""
-        for guards, _dest, _handlers in edges:
-            for guard in guards:
-                explain = GUARD_FAILURES.get(guard)
-                if explain is not None and not guard(self, ev):
-                    return StreamProtocolError(explain(self, ev), expected=LEGAL[self._state])
-        return StreamProtocolError(f"{ev.kind} refused by the guards of state {self._state}")
+            try:
+                self._model.step(ctx, ev)
+            finally:
+                self._state = self._model.state
 
     def _replay_prefilled(self) -> None:
         """Blocks that arrive whole inside message_start are blocks like any other: each runs
-        through the machine as a start and a stop, taking its index."""
-        # All checked at the event boundary: a malformed message_start applies none of them,
-        # and neither does one that brings more than max_blocks.
-        blocks, self._prefilled = self._prefilled, []
-        limit = self._acc.max_blocks
-        if len(blocks) > limit:
-            raise LimitExceededError(
-                "too many content blocks in message_start",
-                limit="max_blocks",
-                maximum=limit,
-                value=len(blocks),
-            )
-        for index, block in enumerate(blocks):
-            wire = f"message_start (content[{index}])"
-            start = {"type": "content_block_start", "index": index, "content_block": block}
-            self._step(Event("content_block_start", index, block["type"], start, wire))
-            stop = {"type": "content_block_stop", "index": index}
-            self._step(Event("content_block_stop", index, "", stop, wire))
+        through the machine as a start and a stop (`_events.prefilled_events`)."""
+        ctx = self._ctx
+        blocks, ctx.prefilled = ctx.prefilled, []
+        for ev in prefilled_events(blocks, ctx.acc.max_blocks):
+            self._step(ev)
+            if ctx.trace is not None:
+                ctx.trace.on_event(ctx.acc, ev)
 
     def _move(self, trigger: str) -> None:
-        """Fire one of the translator's own triggers (abort, cancel): unguarded, to failed."""
-        if self._cursor is not None:
-            self._cursor.trigger(trigger)
-            self._state = self._cursor.state
-            return
-        [(_guards, dest, _handlers)] = EDGES[(self._state, trigger)]
-        assert dest is not None
-        self._state = dest
-        self._solo = SOLO[dest]
-
-    def _release_held(self) -> None:
-        """What arrived is not lost: a held-back thinking chunk goes out before the stop."""
-        block = self._acc.open
-        if block is not None and block.type == "thinking" and block.template is not None:
-            thinking.release(self, block)
+        """Fire one of the translator's own triggers (abort, cancel): a row like any other,
+        whose handler releases a held thinking chunk."""
+        self._step(Event(trigger, NO_INDEX, "", None, trigger))
 
     def _fail(self, err: TranslatorError, index: int, before: str, ev: Event | None) -> None:
         if err.event_index is None:
@@ -549,13 +354,13 @@ class Translator:
         err.args = (err._render(),)
         if self._state != FAILED:
             self._move("abort")
-        self._release_held()
-        if self._trace is not None:
-            self._trace.on_failure(err, f"{type(err).__name__}: {err}")
-        self._terminate(failure_stop_reason(err))
-        err.messages = self._out
-        self._out = []
+        ctx = self._ctx
+        if ctx.trace is not None:
+            ctx.trace.on_failure(err, f"{type(err).__name__}: {err}")
+        ctx.end(failure_stop_reason(err))
+        err.messages = ctx.out
+        ctx.out = []
         err.translator = self
 
     def __repr__(self) -> str:
-        return f"<Translator state={self._state} events={self._events}>"
+        return f"<Translator state={self._state} events={self._ctx.events}>"

@@ -22,81 +22,30 @@ import re
 from typing import TYPE_CHECKING, Any
 
 from .._arguments import wire_text
-from .._jsonscan import JSONScanError, ObjectScanner
+from .._jsonscan import JSONScanError
+from .._legacy_state import ToolCallState
 from .._messages import (
     ApprovalRequestMessage,
     AssistantMessage,
     ReasoningMessage,
     ToolCallMessage,
-    chunk,
-    tool_chunk,
 )
 from .._tags import TagStripper
 from ._emit import tool_delta
 
 if TYPE_CHECKING:
     from .._accumulator import Block
-    from .._translator import Translator
+    from .._context import Context
 
 THINKING_TAGS = ("<thinking>", "</thinking>")
 _TAG_PATTERN = re.compile("|".join(re.escape(tag) for tag in THINKING_TAGS))
 
 
-class ToolCallState:
-    """What one legacy-mode tool call has streamed so far."""
-
-    __slots__ = (
-        "assistant",
-        "assistant_template",
-        "call_template",
-        "cls",
-        "failed",
-        "message_key",
-        "pending",
-        "released",
-        "scanner",
-        "stripped",
-        "thoughts",
-        "thoughts_key",
-        "thoughts_template",
-    )
-
-    def __init__(
-        self,
-        cls: type[ToolCallMessage | ApprovalRequestMessage],
-        thoughts_key: str | None,
-        message_key: str | None,
-    ) -> None:
-        self.cls = cls
-        self.thoughts_key = thoughts_key
-        self.message_key = message_key
-        self.assistant = message_key is not None
-        extract = {key for key in (thoughts_key, message_key) if key is not None}
-        strip = {thoughts_key} if thoughts_key is not None else set()
-        # A second string value of the thoughts key (a duplicated key) may only start once the
-        # call's chunks are out, and reasoning never follows its call: it is removed from the
-        # call but not streamed (`once`); message_param() still sends the model's text back.
-        self.scanner = ObjectScanner(extract, strip, once=strip)
-        self.thoughts: list[str] = []
-        self.stripped: list[str] = []
-        self.pending: list[str] = []
-        self.released = False
-        self.failed = False
-        self.thoughts_template: dict[str, Any] | None = None
-        self.assistant_template: dict[str, Any] | None = None
-        self.call_template: dict[str, Any] | None = None
-
-    def thoughts_done(self) -> bool:
-        key = self.thoughts_key
-        scanner = self.scanner
-        return key is None or scanner.complete or (scanner.seen(key) and scanner.finished(key))
-
-
 def tool_state(
-    tr: Translator, name: str, cls: type[ToolCallMessage | ApprovalRequestMessage]
+    ctx: Context, name: str, cls: type[ToolCallMessage | ApprovalRequestMessage]
 ) -> ToolCallState | None:
     """The legacy state for a call to `name`, or None when the default mode applies."""
-    config = tr._config
+    config = ctx.config
     thoughts_key = config.inner_thoughts_kwarg
     message_key = None
     tool = config.assistant_message_tool
@@ -107,20 +56,20 @@ def tool_state(
     return ToolCallState(cls, thoughts_key, message_key)
 
 
-def tool_start(tr: Translator, block: Block, state: ToolCallState) -> None:
+def tool_start(ctx: Context, block: Block, state: ToolCallState) -> None:
     """A start's pre-filled input goes through the scanner like streamed arguments would."""
     prefilled = block.start.get("input")
     if prefilled:
-        scan(tr, block, state, json.dumps(prefilled, ensure_ascii=False))
+        scan(ctx, block, state, json.dumps(prefilled, ensure_ascii=False))
 
 
-def tool_stop(tr: Translator, block: Block, state: ToolCallState) -> None:
+def tool_stop(ctx: Context, block: Block, state: ToolCallState) -> None:
     """Release what waited for thoughts that never completed (no thoughts key, or cut short)."""
     if not state.released and not state.assistant:
-        _release(tr, block, state)
+        _release(ctx, block, state)
 
 
-def scan(tr: Translator, block: Block, state: ToolCallState, text: str) -> None:
+def scan(ctx: Context, block: Block, state: ToolCallState, text: str) -> None:
     """One argument fragment: thoughts and message text out at once, the rest per the rules."""
     if state.failed:
         pieces: list[tuple[str | None, str]] = [(None, text)]
@@ -144,57 +93,60 @@ def scan(tr: Translator, block: Block, state: ToolCallState, text: str) -> None:
                 assert state.call_template is not None
                 if not piece.isascii():
                     piece = wire_text(piece)  # a lone surrogate cannot go out
-                tr._out.append(tool_chunk(state.cls, state.call_template, piece, block.start["id"]))
+                ctx.emit_arguments(state.cls, state.call_template, piece, block.start["id"])
             else:
                 state.pending.append(piece)
         elif key == state.thoughts_key:
             state.thoughts.append(piece)
             if state.thoughts_template is None:
-                state.thoughts_template = tr._begin(
+                state.thoughts_template = ctx.begin(
                     ReasoningMessage, source="non_reasoner_model", reasoning=""
                 )
-            values = state.thoughts_template.copy()
-            values["reasoning"] = piece if piece.isascii() else wire_text(piece)
-            tr._out.append(chunk(ReasoningMessage, values))
+            ctx.emit(
+                ReasoningMessage,
+                state.thoughts_template,
+                "reasoning",
+                piece if piece.isascii() else wire_text(piece),
+            )
         else:
             if state.assistant_template is None:
-                state.assistant_template = tr._begin(AssistantMessage, content="")
-            values = state.assistant_template.copy()
-            values["content"] = piece if piece.isascii() else wire_text(piece)
-            tr._out.append(chunk(AssistantMessage, values))
+                state.assistant_template = ctx.begin(AssistantMessage, content="")
+            ctx.emit(
+                AssistantMessage,
+                state.assistant_template,
+                "content",
+                piece if piece.isascii() else wire_text(piece),
+            )
     if not state.released and not state.assistant and (state.failed or state.thoughts_done()):
-        _release(tr, block, state)
+        _release(ctx, block, state)
 
 
-def _release(tr: Translator, block: Block, state: ToolCallState) -> None:
+def _release(ctx: Context, block: Block, state: ToolCallState) -> None:
     """Send the call's first chunk (name and id), then everything that waited, as one chunk."""
     state.released = True
-    _call_chunk(tr, block, state, name=block.start["name"])
+    _call_chunk(ctx, block, state, name=block.start["name"])
     if state.pending:
         pending = "".join(state.pending)
         state.pending.clear()
-        _call_chunk(tr, block, state, arguments=wire_text(pending))
+        _call_chunk(ctx, block, state, arguments=wire_text(pending))
 
 
 def _call_chunk(
-    tr: Translator,
+    ctx: Context,
     block: Block,
     state: ToolCallState,
     name: str | None = None,
     arguments: str | None = None,
 ) -> None:
     if state.call_template is None:
-        state.call_template = tr._begin(
+        state.call_template = ctx.begin(
             state.cls,
             approval=state.cls is ApprovalRequestMessage,
             tool_call=None,
             tool_calls=None,
         )
-    values = state.call_template.copy()
-    values["tool_call"] = values["tool_calls"] = tool_delta(
-        name=name, arguments=arguments, tool_call_id=block.start["id"]
-    )
-    tr._out.append(chunk(state.cls, values))
+    delta = tool_delta(name=name, arguments=arguments, tool_call_id=block.start["id"])
+    ctx.emit(state.cls, {**state.call_template, "tool_call": delta}, "tool_calls", delta)
 
 
 def without_thoughts(state: ToolCallState, parsed: Any) -> Any:
@@ -213,9 +165,9 @@ def thoughts_text(state: ToolCallState) -> str:
 # --- text blocks ----------------------------------------------------------------------------
 
 
-def text_state(tr: Translator) -> TagStripper | None:
+def text_state(ctx: Context) -> TagStripper | None:
     """text_as="reasoning": a tag stripper; None for the other modes."""
-    return TagStripper(THINKING_TAGS) if tr._config.text_as == "reasoning" else None
+    return TagStripper(THINKING_TAGS) if ctx.config.text_as == "reasoning" else None
 
 
 def strip_tags(text: str) -> str:

@@ -6,48 +6,51 @@ from typing import TYPE_CHECKING
 
 from .._arguments import copy_json
 from .._errors import EmptyResponseError, UpstreamError
-from .._messages import LettaPing, chunk, template
+from .._messages import LettaPing, template
+from . import thinking
 
 if TYPE_CHECKING:
+    from .._context import Context
     from .._events import Event
-    from .._translator import Translator
 
 
-def message_start(tr: Translator, ev: Event) -> None:
+def message_start(ctx: Context, ev: Event) -> None:
     """Record the message (its fields checked at the event boundary, `_fields`); blocks it
     already carries are replayed by the translator as blocks."""
     message = copy_json(ev.data["message"], "the message")  # shares nothing with the caller's
-    tr._prefilled = tr._acc.start_message(message)
+    ctx.prefilled = ctx.acc.start_message(message)
 
 
-def message_delta(tr: Translator, ev: Event) -> None:
-    tr._acc.apply_message_delta(copy_json(ev.data, "the message_delta"))
+def message_delta(ctx: Context, ev: Event) -> None:
+    ctx.acc.apply_message_delta(copy_json(ev.data, "the message_delta"))
 
 
-def message_stop(tr: Translator, ev: Event) -> None:
+def message_stop(ctx: Context, ev: Event) -> None:
     """The one normal end: the stop reason, then the usage. A response without a single content
     block is Letta's empty response: a failure, unless the config accepts empty turns."""
-    if not tr._acc.blocks and not tr._config.accept_empty_response:
+    if not ctx.acc.blocks and not ctx.config.accept_empty_response:
         raise EmptyResponseError("the response ended without any content block")
-    tr._terminate(None)
+    ctx.end(None)
 
 
-def ping(tr: Translator, ev: Event) -> None:
+def ping(ctx: Context, ev: Event) -> None:
     """A keep-alive: forwarded as Letta's `ping` when the config asks for it."""
-    config = tr._config
+    config = ctx.config
     if config.forward_pings:
         fields = template(
             LettaPing,
-            id=tr.message_id,
+            id=ctx.message_id,
             date=config.clock(),
             run_id=config.run_id,
             step_id=config.step_id,
         )
-        tr._out.append(chunk(LettaPing, fields))
+        ctx.emit(LettaPing, fields, "step_id", config.step_id)
 
 
-def error(tr: Translator, ev: Event) -> None:
-    """An `error` event from the API (overloaded, rate limited, ...): fail with its own words."""
+def error(ctx: Context, ev: Event) -> None:
+    """An `error` event from the API (overloaded, rate limited, ...): fail with its own words,
+    after releasing a held thinking chunk (as `abort` does: this row goes to failed itself)."""
+    thinking.release_open(ctx, ev)
     body = ev.data.get("error")
     error_type = "unknown_error"
     error_message = ""
@@ -58,5 +61,5 @@ def error(tr: Translator, ev: Event) -> None:
         f"the API reported {error_type}: {error_message or '(no message)'}",
         error_type=error_type,
         error_message=error_message,
-        content_emitted=tr._content_emitted(),
+        content_emitted=ctx.content_emitted,
     )

@@ -12,31 +12,31 @@ from .._arguments import copy_json
 from ._emit import own_start
 
 if TYPE_CHECKING:
+    from .._context import Context
     from .._events import Event
-    from .._translator import Translator
 
 
-def start(tr: Translator, ev: Event) -> None:
-    tr._acc.open_block(ev.index, own_start(ev, check=False))
+def start(ctx: Context, ev: Event) -> None:
+    ctx.acc.open_block(ev.index, own_start(ev, check=False))
 
 
-def input_json_delta(tr: Translator, ev: Event) -> None:
-    block = tr._acc.open
+def input_json_delta(ctx: Context, ev: Event) -> None:
+    block = ctx.acc.open
     assert block is not None
     block.parts.append(ev.text)
 
 
-def compaction_delta(tr: Translator, ev: Event) -> None:
-    block = tr._acc.open
+def compaction_delta(ctx: Context, ev: Event) -> None:
+    block = ctx.acc.open
     assert block is not None
     block.compaction = copy_json(ev.data, "the compaction delta")
 
 
-def unknown_delta(tr: Translator, ev: Event) -> None:
-    block = tr._acc.open
+def unknown_delta(ctx: Context, ev: Event) -> None:
+    block = ctx.acc.open
     assert block is not None
     block.extra.append(copy_json(ev.data, "the delta"))
 
 
-def stop(tr: Translator, ev: Event) -> None:
-    tr._acc.close_block()
+def stop(ctx: Context, ev: Event) -> None:
+    ctx.acc.close_block()

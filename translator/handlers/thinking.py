@@ -12,25 +12,25 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from .._arguments import wire_text
-from .._messages import HiddenReasoningMessage, LettaMessage, ReasoningMessage, chunk, template
+from .._messages import HiddenReasoningMessage, LettaMessage, ReasoningMessage, template
 from ._emit import own_start
 
 if TYPE_CHECKING:
     from .._accumulator import Block
+    from .._context import Context
     from .._events import Event
-    from .._translator import Translator
 
 
-def start(tr: Translator, ev: Event) -> None:
+def start(ctx: Context, ev: Event) -> None:
     content_block = own_start(ev)
-    block = tr._acc.open_block(ev.index, content_block)
-    block.template = tr._begin(ReasoningMessage, source="reasoner_model", reasoning="")
+    block = ctx.acc.open_block(ev.index, content_block)
+    block.template = ctx.begin(ReasoningMessage, source="reasoner_model", reasoning="")
     initial = block.start.get("thinking")
     block.held = initial or None
 
 
-def thinking_delta(tr: Translator, ev: Event) -> None:
-    block = tr._acc.open
+def thinking_delta(ctx: Context, ev: Event) -> None:
+    block = ctx.acc.open
     assert block is not None
     assert block.template is not None
     text = ev.text
@@ -38,19 +38,18 @@ def thinking_delta(tr: Translator, ev: Event) -> None:
     if text:
         held = block.held
         if held is not None:
-            values = block.template.copy()
-            values["reasoning"] = held if held.isascii() else wire_text(held)
-            tr._out.append(chunk(ReasoningMessage, values))
+            reasoning = held if held.isascii() else wire_text(held)
+            ctx.emit(ReasoningMessage, block.template, "reasoning", reasoning)
         block.held = text
 
 
-def signature_delta(tr: Translator, ev: Event) -> None:
-    block = tr._acc.open
+def signature_delta(ctx: Context, ev: Event) -> None:
+    block = ctx.acc.open
     assert block is not None
     block.signature = ev.text
 
 
-def release(tr: Translator, block: Block) -> None:
+def release(ctx: Context, block: Block) -> None:
     """Send the held chunk, with the block's signature; used at stop and when failing.
 
     A block with a signature and no text at all is omitted thinking (`display: "omitted"`):
@@ -63,14 +62,11 @@ def release(tr: Translator, block: Block) -> None:
     block.held = None
     if held is None:
         if signature:
-            values = template(HiddenReasoningMessage, **_common(block.template))
-            values["state"] = "omitted"
-            tr._out.append(chunk(HiddenReasoningMessage, values))
+            fields = template(HiddenReasoningMessage, **_common(block.template))
+            ctx.emit(HiddenReasoningMessage, fields, "state", "omitted")
         return
-    values = block.template.copy()
-    values["reasoning"] = wire_text(held)
-    values["signature"] = wire_text(signature) if signature else None
-    tr._out.append(chunk(ReasoningMessage, values))
+    signed = {**block.template, "signature": wire_text(signature) if signature else None}
+    ctx.emit(ReasoningMessage, signed, "reasoning", wire_text(held))
 
 
 # The fields every Letta message has, which the omitted block's message takes from its template.
@@ -81,5 +77,14 @@ def _common(values: dict[str, Any]) -> dict[str, Any]:
     return {name: values[name] for name in _COMMON}
 
 
-def stop(tr: Translator, ev: Event) -> None:
-    release(tr, tr._acc.close_block())
+def stop(ctx: Context, ev: Event) -> None:
+    release(ctx, ctx.acc.close_block())
+
+
+def release_open(ctx: Context, ev: Event) -> None:
+    """The handler of every `abort` and `cancel` row (and of an `error` event's): what arrived
+    is not lost, so a thinking chunk still held back for its signature goes out before the
+    stop reason."""
+    block = ctx.acc.open
+    if block is not None and block.type == "thinking" and block.template is not None:
+        release(ctx, block)

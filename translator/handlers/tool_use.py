@@ -13,51 +13,49 @@ from typing import TYPE_CHECKING, Any
 
 from .._accumulator import Block, ToolCall
 from .._arguments import parse_arguments, wire_text
-from .._messages import ApprovalRequestMessage, ToolCallMessage, chunk, tool_chunk
+from .._messages import ApprovalRequestMessage, ToolCallMessage
 from . import legacy
 from ._emit import own_start, tool_delta
 
 if TYPE_CHECKING:
+    from .._context import Context
     from .._events import Event
-    from .._translator import Translator
 
 
-def _message_class(tr: Translator, name: str) -> type[ToolCallMessage | ApprovalRequestMessage]:
-    if name in tr._config.requires_approval_tools:
+def _message_class(ctx: Context, name: str) -> type[ToolCallMessage | ApprovalRequestMessage]:
+    if name in ctx.config.requires_approval_tools:
         return ApprovalRequestMessage
     return ToolCallMessage
 
 
-def start(tr: Translator, ev: Event) -> None:
+def start(ctx: Context, ev: Event) -> None:
     content_block = own_start(ev)  # checked before it is recorded: never a nameless call
     name = content_block["name"]
     call_id = content_block["id"]
-    block = tr._acc.open_block(ev.index, content_block)
-    block.wire_class = cls = _message_class(tr, name)
-    state = legacy.tool_state(tr, name, cls)
+    block = ctx.acc.open_block(ev.index, content_block)
+    block.wire_class = cls = _message_class(ctx, name)
+    state = legacy.tool_state(ctx, name, cls)
     if state is not None:
-        block.legacy = state
-        legacy.tool_start(tr, block, state)
+        block.tool_state = state
+        legacy.tool_start(ctx, block, state)
         return
-    block.template = template = tr._begin(
+    block.template = template = ctx.begin(
         cls, approval=cls is ApprovalRequestMessage, tool_call=None, tool_calls=None
     )
     prefilled = block.start.get("input")
     arguments = wire_text(prefilled_arguments(prefilled)[0]) if prefilled else None
     first = tool_delta(name=name, arguments=arguments, tool_call_id=call_id)
-    values = template.copy()
-    values["tool_call"] = values["tool_calls"] = first
-    tr._out.append(chunk(cls, values))
+    ctx.emit(cls, {**template, "tool_call": first}, "tool_calls", first)
 
 
-def input_json_delta(tr: Translator, ev: Event) -> None:
-    block = tr._acc.open
+def input_json_delta(ctx: Context, ev: Event) -> None:
+    block = ctx.acc.open
     assert block is not None
-    state = block.legacy
+    state = block.tool_state
     if state is not None:
         block.parts.append(ev.text)
         if ev.text:
-            legacy.scan(tr, block, state, ev.text)
+            legacy.scan(ctx, block, state, ev.text)
         return
     assert block.template is not None
     text = ev.text
@@ -65,7 +63,9 @@ def input_json_delta(tr: Translator, ev: Event) -> None:
     if text:
         if not text.isascii():
             text = wire_text(text)  # a lone surrogate cannot go out; `arguments` keeps it
-        tr._out.append(tool_chunk(block.wire_class, block.template, text, block.start["id"]))
+        cls = block.wire_class
+        assert cls is not None
+        ctx.emit_arguments(cls, block.template, text, block.start["id"])
 
 
 def finalise(block: Block) -> ToolCall:
@@ -74,7 +74,7 @@ def finalise(block: Block) -> ToolCall:
     `arguments`, the text that streamed (in inner-thoughts mode: without the thoughts member),
     so the two agree even when a key is duplicated."""
     text = block.joined()
-    state = block.legacy
+    state = block.tool_state
     parsed: Any
     error: str | None = None
     if state is not None and state.stripped:
@@ -117,8 +117,8 @@ def prefilled_arguments(prefilled: Any) -> tuple[str, str | None]:
         return json.dumps(prefilled, ensure_ascii=False), str(exc)
 
 
-def stop(tr: Translator, ev: Event) -> None:
-    block = tr._acc.close_block()
-    if block.legacy is not None:
-        legacy.tool_stop(tr, block, block.legacy)
+def stop(ctx: Context, ev: Event) -> None:
+    block = ctx.acc.close_block()
+    if block.tool_state is not None:
+        legacy.tool_stop(ctx, block, block.tool_state)
     block.call = finalise(block)
