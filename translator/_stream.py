@@ -104,13 +104,7 @@ def _translate(events: Any, tr: Translator) -> Generator[Message | None, None, N
                 yield from batch
         yield from tr.finish()
     if settler.failure is not None:
-        batch = settler.handover()
-        try:
-            yield from batch
-        except BaseException:
-            settler.left()
-            raise
-        raise settler.failure
+        yield from settler.handing_over()
 
 
 def atranslate(
@@ -214,13 +208,7 @@ def _translate_sse(
             yield from batch
         yield from tr.finish()
     if settler.failure is not None:
-        batch = settler.handover()
-        try:
-            yield from batch
-        except BaseException:
-            settler.left()
-            raise
-        raise settler.failure
+        yield from settler.handing_over()
 
 
 async def _atranslate_sse(
@@ -360,6 +348,20 @@ class _Settler:
         pending, self.failure.messages = self.failure.messages, []
         self.batch = batch = iter(pending)
         return batch
+
+    def handing_over(self) -> Generator[Message, None, None]:
+        """The sync twins' hand-over: yield the failure's messages, then raise it; a consumer
+        that leaves meanwhile finds the rest on `closing_messages`. (The async twins write it
+        out: an async generator left inside `async for` over another is not closed with it.)"""
+        failure = self.failure
+        assert failure is not None
+        batch = self.handover()
+        try:
+            yield from batch
+        except BaseException:
+            self.left()
+            raise
+        raise failure
 
     def left(self) -> None:
         """The consumer left: cancel the translator (a no-op once it has ended), leaving on it
