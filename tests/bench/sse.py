@@ -86,7 +86,7 @@ def baseline(streams: Streams) -> int:
     return count
 
 
-def _best_of(repeats: int, *works: Callable[[], int]) -> list[float]:
+def best_of(repeats: int, *works: Callable[[], object]) -> list[float]:
     """The best time of each work; they take turns, so a busy moment on the machine hits both."""
     best = [float("inf")] * len(works)
     for _ in range(repeats):
@@ -111,7 +111,7 @@ def run(quick: bool = False) -> list[dict[str, Any]]:
         streams = [cut(body) for body in bodies]
         ours(streams)  # warm up both (imports, caches)
         baseline(streams)
-        ours_s, baseline_s = _best_of(repeats, partial(ours, streams), partial(baseline, streams))
+        ours_s, baseline_s = best_of(repeats, partial(ours, streams), partial(baseline, streams))
         ratio = ours_s / baseline_s
         rows.append(
             {

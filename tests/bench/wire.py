@@ -15,12 +15,10 @@ Run it alone with `python -m tests.bench.wire`; the bench runner imports `run`.
 
 from __future__ import annotations
 
-import gc
 import json
 import subprocess
 import sys
-import time
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -31,6 +29,7 @@ from anthropic.types.beta import BetaRawMessageStreamEvent
 
 from translator import FrameEncoder, letta_sse, translate, translate_sse
 
+from .sse import best_of
 from .streams import typical
 
 REQUEST: dict[str, Any] = {
@@ -50,17 +49,6 @@ def sse_body(events: list[dict[str, Any]]) -> bytes:
 def per_event(body: bytes) -> list[bytes]:
     """One piece per event, as a live stream usually arrives (one event per network read)."""
     return [piece + b"\n\n" for piece in body.split(b"\n\n")[:-1]]
-
-
-def _best_of(repeats: int, *works: Callable[[], object]) -> list[float]:
-    best = [float("inf")] * len(works)
-    for _ in range(repeats):
-        for i, work in enumerate(works):
-            gc.collect()
-            start = time.perf_counter()
-            work()
-            best[i] = min(best[i], time.perf_counter() - start)
-    return best
 
 
 def _row(
@@ -190,7 +178,7 @@ def run(quick: bool = False, tmp: Path | None = None) -> list[dict[str, Any]]:
     rows = []
     n = len(chunks)
     wire_path(chunks)  # warm up
-    wire, dumped, sdk = _best_of(
+    wire, dumped, sdk = best_of(
         repeats, lambda: wire_path(chunks), lambda: dump_path(chunks), lambda: sdk_decoding(chunks)
     )
     rows.append(
@@ -215,7 +203,7 @@ def run(quick: bool = False, tmp: Path | None = None) -> list[dict[str, Any]]:
         )
     )
     messages = list(translate_sse(chunks))
-    encoded, pydantic = _best_of(
+    encoded, pydantic = best_of(
         repeats * 2, lambda: encode_frames(messages), lambda: dump_frames(messages)
     )
     rows.append(
@@ -256,7 +244,7 @@ def _through_the_client(path: Path, chunk_size: int, repeats: int) -> list[float
         with anthropic.Anthropic(api_key="bench", base_url=upstream.url, max_retries=0) as client:
             assert client_wire(client) > 0
             assert client_dump(client) > 0
-            return _best_of(repeats, lambda: client_wire(client), lambda: client_dump(client))
+            return best_of(repeats, lambda: client_wire(client), lambda: client_dump(client))
     finally:
         upstream.close()
 
