@@ -44,6 +44,8 @@ _BOUNDARY = frozenset(
         "error",
     }
 )
+# Every event type of the protocol: the boundary events and the deltas.
+EVENT_TYPES = frozenset({*_BOUNDARY, "content_block_delta"})
 
 
 # The `index` of an event that addresses no content block (never a valid index).

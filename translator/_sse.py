@@ -29,6 +29,7 @@ from jiter import from_json
 
 from ._config import DEFAULT_LIMITS
 from ._errors import LimitExceededError, MalformedEventError, StreamProtocolError, UsageError
+from ._events import EVENT_TYPES
 
 __all__ = ["Chunk", "SSEDecoder", "aiter_sse", "iter_sse"]
 
@@ -47,19 +48,7 @@ _EOF_ERROR = "EOF while parsing"
 # The protocol's event types -> their UTF-8 bytes, so that checking an `event:` name against
 # the data's type costs a dict hit on a string jiter has already hashed. Fixed: it never holds
 # anything a stream brought (an unknown type is encoded where it is met, and then refused).
-_ENCODED: dict[str, bytes] = {
-    kind: kind.encode()
-    for kind in (
-        "message_start",
-        "content_block_start",
-        "content_block_delta",
-        "content_block_stop",
-        "message_delta",
-        "message_stop",
-        "ping",
-        "error",
-    )
-}
+_ENCODED: dict[str, bytes] = {kind: kind.encode() for kind in EVENT_TYPES}
 _SPACE = b" \t\r\n"
 _FOREIGN_SHOWN = 1024  # bytes of a body that is not SSE kept to describe it
 
