@@ -38,7 +38,7 @@ from collections.abc import (
     Iterable,
     Iterator,
 )
-from contextlib import AsyncExitStack, ExitStack
+from contextlib import AsyncExitStack, ExitStack, aclosing
 from types import TracebackType
 from typing import Any, cast
 
@@ -141,14 +141,9 @@ async def _atranslate(events: Any, settler: _Settler) -> AsyncGenerator[Message,
         for message in tr.finish():
             yield message
     if settler.failure is not None:
-        batch = settler.handover()
-        try:
-            for message in batch:
+        async with aclosing(settler.ahanding_over()) as handed:
+            async for message in handed:
                 yield message
-        except BaseException:
-            settler.left()
-            raise
-        raise settler.failure
 
 
 def translate_sse(
@@ -240,14 +235,9 @@ async def _atranslate_sse(
         for message in tr.finish():
             yield message
     if settler.failure is not None:
-        batch = settler.handover()
-        try:
-            for message in batch:
+        async with aclosing(settler.ahanding_over()) as handed:
+            async for message in handed:
                 yield message
-        except BaseException:
-            settler.left()
-            raise
-        raise settler.failure
 
 
 def _primed(gen: Generator[Message | None, None, None]) -> Generator[Message, None, None]:
@@ -350,14 +340,28 @@ class _Settler:
         return batch
 
     def handing_over(self) -> Generator[Message, None, None]:
-        """The sync twins' hand-over: yield the failure's messages, then raise it; a consumer
-        that leaves meanwhile finds the rest on `closing_messages`. (The async twins write it
-        out: an async generator left inside `async for` over another is not closed with it.)"""
+        """The hand-over: yield the failure's messages, then raise it; a consumer that leaves
+        meanwhile finds the rest on `closing_messages`."""
         failure = self.failure
         assert failure is not None
         batch = self.handover()
         try:
             yield from batch
+        except BaseException:
+            self.left()
+            raise
+        raise failure
+
+    async def ahanding_over(self) -> AsyncGenerator[Message, None]:
+        """The async twins' hand-over. They iterate it under `aclosing`: an async generator
+        left inside `async for` over another does not close it, and closing is how a consumer
+        that leaves reaches `left()` here."""
+        failure = self.failure
+        assert failure is not None
+        batch = self.handover()
+        try:
+            for message in batch:
+                yield message
         except BaseException:
             self.left()
             raise
