@@ -8,7 +8,8 @@ SDK's own per-event decoding never runs), and streams `aletta_sse` frames back, 
 Letta's streaming service writes them; `letta_client`'s `agents.messages.stream(...)` reads it.
 A failure upstream (an error response, an `error` event, a cut connection) ends the response
 cleanly with the stop reason, an `event: error` frame and `[DONE]`. A client that disconnects
-cancels the response, which closes the upstream request at once.
+cancels the response, which closes the upstream request at once. When the server shuts down,
+the app closes the client, and with it the pooled upstream connections.
 
 Run it (needs `pip install starlette uvicorn`):
 
@@ -139,8 +140,16 @@ def create_app(
             headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"},
         )
 
+    @contextlib.asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        # The pooled keep-alive connections belong to this server's event loop: close them in
+        # it, or they are left for the garbage collector (a ResourceWarning each).
+        yield
+        await client.close()
+
     return Starlette(
-        routes=[Route("/v1/agents/{agent_id}/messages/stream", stream, methods=["POST"])]
+        routes=[Route("/v1/agents/{agent_id}/messages/stream", stream, methods=["POST"])],
+        lifespan=lifespan,
     )
 
 

@@ -50,12 +50,12 @@ class Endpoint:
     def __init__(self, upstream: Loopback) -> None:
         self.upstream = upstream
         example = _example()
-        client = anthropic.AsyncAnthropic(api_key="test", base_url=upstream.url, max_retries=0)
+        self.client = anthropic.AsyncAnthropic(api_key="test", base_url=upstream.url, max_retries=0)
         app = example.create_app(
-            client, model="claude-test", config_factory=lambda agent_id, body: config()
+            self.client, model="claude-test", config_factory=lambda agent_id, body: config()
         )
         self.server = uvicorn.Server(
-            uvicorn.Config(app, host="127.0.0.1", port=0, log_level="warning", lifespan="off")
+            uvicorn.Config(app, host="127.0.0.1", port=0, log_level="warning", lifespan="on")
         )
         self.thread = threading.Thread(target=self.server.run, daemon=True)
 
@@ -72,6 +72,7 @@ class Endpoint:
     def __exit__(self, *exc: object) -> None:
         self.server.should_exit = True
         self.thread.join(10)
+        assert not self.thread.is_alive(), "uvicorn did not stop"
 
     def serve(self, *replies: Reply) -> None:
         """What the upstream answers the next requests with."""
@@ -168,3 +169,14 @@ def test_a_client_that_disconnects_mid_stream_closes_the_upstream_request(
     # The endpoint keeps serving: the next request is unaffected.
     endpoint.serve(Reply(body))
     assert len(list(stream(letta))) == len(ours(THINKING)[0])
+
+
+def test_shutting_down_closes_the_upstream_client() -> None:
+    """The app's lifespan closes the client in the server's own loop, so no pooled keep-alive
+    connection is left for the garbage collector (an unclosed-transport ResourceWarning)."""
+    with Loopback([Reply(THINKING.read_bytes())]) as upstream:
+        with Endpoint(upstream) as running:
+            with letta_client.Letta(base_url=running.url, api_key="test", max_retries=0) as letta:
+                assert list(stream(letta))
+            assert not running.client.is_closed()
+        assert running.client.is_closed()
