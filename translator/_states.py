@@ -19,11 +19,16 @@ future types). `done` follows message_stop; `failed` follows any fault and is st
     <block> --content_block_stop [open index]--> message
     message --message_delta--> message --message_stop--> done
     any open state --error | finish | cancel | abort--> failed
-    done, failed --finish | cancel--> (internal: noted);  --late_event--> refused as misuse
+    done --abort--> failed;  done, failed --finish | cancel | abort--> (internal no-ops)
+    done [input ended], failed --late_event--> (internal: the feed() is refused unread)
+
+`finish`, `cancel`, `late_event` and `abort` are the translator's own triggers, fired for the
+caller's calls and on faults (see "The ends" above the table): what a call does in each state is
+a row too, not a test in the `Translator`.
 
 House rules (after h11's `_state.py`):
-1. Everything that decides whether an event is legal lives in this file: the table and its
-   guards. Handlers only act on events the table has already accepted.
+1. Everything that decides whether an event is legal, or what a call does in a state, lives in
+   this file: the table and its guards. Handlers only act on moves the table has already chosen.
 2. Nothing here builds a message. Each table row names the handler that does.
 
 The table is data. `_machine` builds the `transitions` Machine from it, and derives the
