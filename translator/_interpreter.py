@@ -6,7 +6,7 @@ or raises the `StreamProtocolError` that names what was refused and what was exp
 caller applies the move (state first, then the row's handler, so a handler that raises leaves
 the translator in the move's destination, as the Machine would). The common case — a delta or
 a ping: one internal move — is a property of the read-back (`SINGLE`: its guards composed into
-one check), which `decide` looks up first and `Translator.feed` calls directly; a row that
+one check), which `decide` looks up first and `_run.Run.feed` calls directly; a row that
 gains a guard stays on it, one that gains a sibling or a destination goes the general way.
 
 With `strict_machine=True` the same moves are taken by a real `transitions` Machine model

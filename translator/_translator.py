@@ -1,13 +1,8 @@
-"""The sans-I/O core's façade: `Translator.feed(event) -> messages`, and what it accumulated.
+"""The façade: `Translator.feed(event) -> messages`, and what it accumulated.
 
-A translator is a state name, an accumulator and a few counters (its `_run.Run`): cheap enough
-to create one per model call, thousands at a time. `feed`, `finish`, `cancel` and `fail`
-delegate to the run, which checks every event against the transitions the shared Machine
-declares (see `_machine`) before any handler runs, and fires the table's own rows for the
-calls; on any fault the translator is in the sticky `failed` state, has emitted the stream's one
-stop reason and its usage, and raises a `TranslatorError` carrying those messages (and itself,
-as `err.translator`). The reading side (`snapshot()`, `tool_calls()`, `usage()`, ...) projects
-the accumulator (`_projection`) and stays readable after a failure.
+A translator is a `_run.Run` (a state name, the narrow context, a few counters: cheap enough to
+make one per model call, thousands at a time), with the calls delegated to it and the results
+projected from its accumulator (`_projection`), readable at any time, a failure included.
 """
 
 from __future__ import annotations
