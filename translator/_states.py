@@ -215,7 +215,7 @@ def _open_everywhere() -> list[Row]:
     return rows
 
 
-# --- the ends: the caller's calls and the translator's own moves ------------------------------
+# --- the ends: the caller's calls and the translator's own moves (rows at the end of the table)
 #
 # None of these triggers is an event of the stream (`SELF_TRIGGERS`; the translator fires them):
 #   finish      Translator.finish(): the input ended.
@@ -223,15 +223,18 @@ def _open_everywhere() -> list[Row]:
 #   late_event  Translator.feed() in a state with a late_event row whose guards hold: asked
 #               before the event is read, it refuses the event as the caller's mistake; where
 #               no such row holds the event is read and dispatched like any other.
-#   abort       the translator gives up on a fault: a refused or unreadable event, a limit, a
-#               truncation, a handler's bug, or one found outside it (Translator.fail()).
-# In an open state finish, cancel and abort end the stream (to failed); in done and failed there
-# is nothing left to end, and the rows are internal no-ops. Which call ended the input is the
-# caller's state, not the stream's: it never changes what the stream may send, only who is at
-# fault when more is fed (after message_stop an event is the stream's fault, once the caller has
-# said the input ended it is the caller's), and `Translator.state` stays the stream's position.
-# So it is not a state of the machine but context the finish and cancel rows write
-# (`Context.ended`) and the `input_ended` guard reads.
+#   abort       the translator gives up on a fault: a refused or unreadable event, a limit,
+#               misuse, an empty response, a handler's bug, or one found outside it
+#               (Translator.fail()).
+# In an open state finish, cancel and abort end the stream (to failed). In done and failed finish
+# and cancel are internal no-ops that note the call; so is abort in failed, and in done once the
+# input ended (before that, a fault after message_stop still fails the stream).
+#
+# Which call ended the input is the caller's state, not the stream's: it never changes what the
+# stream may send, only who is at fault when more is fed (after message_stop an event is the
+# stream's fault; once the caller has said the input ended, it is the caller's), and
+# `Translator.state` stays the stream's position. So it is not a state of the machine but
+# context the finish and cancel rows write (`Context.ended`) and the `input_ended` guard reads.
 
 
 def input_ended(ctx: Context, ev: Event) -> bool:
@@ -243,26 +246,6 @@ FINISH = "finish"
 CANCEL = "cancel"
 LATE_EVENT = "late_event"
 ABORT = "abort"
-
-_ENDS: tuple[Row, ...] = (
-    *(Row(FINISH, state, FAILED, (), ending.truncated) for state in OPEN_STATES),
-    Row(FINISH, DONE, None, (), ending.noted),
-    Row(FINISH, FAILED, None, (), ending.noted),
-    *(Row(CANCEL, state, FAILED, (), ending.cancelled) for state in OPEN_STATES),
-    Row(CANCEL, DONE, None, (), ending.noted),
-    Row(CANCEL, FAILED, None, (), ending.noted),
-    # After message_stop an event is refused by the table above (nothing follows it), unless
-    # the caller had ended the input; after a failure, always.
-    Row(LATE_EVENT, DONE, None, (input_ended,), ending.refused),
-    Row(LATE_EVENT, FAILED, None, (), ending.refused),
-    *(Row(ABORT, state, FAILED, (), thinking.release_open) for state in OPEN_STATES),
-    # Translator.fail() once the caller ended the input: the message is complete, nothing ends.
-    Row(ABORT, DONE, None, (input_ended,)),
-    # An empty response (message_stop's handler refuses it), or Translator.fail() after it.
-    Row(ABORT, DONE, FAILED, (), thinking.release_open),
-    # Already failed (the move into failed raised, or fail() came later): nothing more to end.
-    Row(ABORT, FAILED, None),
-)
 
 # Triggers the translator fires itself; they are never events of the stream.
 SELF_TRIGGERS = frozenset({FINISH, CANCEL, LATE_EVENT, ABORT})
@@ -325,6 +308,26 @@ TRANSITIONS: tuple[Row, ...] = (
     Row("content_block_stop", PASSTHROUGH, MESSAGE, _OPEN, passthrough.stop),
     # Every open state: keep-alive pings, and the API's own error events.
     *_open_everywhere(),
-    # The ends that are not events of the stream: see "The ends" below.
-    *_ENDS,
+    # --- the ends (see above): finish() ---
+    *(Row(FINISH, state, FAILED, (), ending.truncated) for state in OPEN_STATES),
+    Row(FINISH, DONE, None, (), ending.noted),
+    Row(FINISH, FAILED, None, (), ending.noted),
+    # cancel()
+    *(Row(CANCEL, state, FAILED, (), ending.cancelled) for state in OPEN_STATES),
+    Row(CANCEL, DONE, None, (), ending.noted),
+    Row(CANCEL, FAILED, None, (), ending.noted),
+    # feed() where the stream takes no event: after message_stop an event is refused by the
+    # rows above (nothing follows it), unless the caller had ended the input; after a failure,
+    # always.
+    Row(LATE_EVENT, DONE, None, (input_ended,), ending.refused),
+    Row(LATE_EVENT, FAILED, None, (), ending.refused),
+    # A fault: what arrived is not lost, a held thinking chunk goes out before the stop reason.
+    *(Row(ABORT, state, FAILED, (), thinking.release_open) for state in OPEN_STATES),
+    # Translator.fail() once the caller ended the input: the message is complete, nothing ends.
+    Row(ABORT, DONE, None, (input_ended,)),
+    # Any other fault after message_stop: an empty response (message_stop's handler refuses
+    # it), an event fed after it, Translator.fail().
+    Row(ABORT, DONE, FAILED, (), thinking.release_open),
+    # Already failed (the move into failed raised, or fail() came later): nothing more to end.
+    Row(ABORT, FAILED, None),
 )
