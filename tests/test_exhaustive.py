@@ -11,7 +11,9 @@ every block type, every delta type, plus junk and finish()), and checks three th
 
 Accepted: the state becomes the edge's destination (internal edges keep it). Refused: a
 `TranslatorError` subclass, the state becomes `failed` and stays failed (feed → UsageError,
-finish() → []).
+finish() → []). Situations whose input the caller ended (finish(), cancel()) and `failed` refuse
+every event before reading it, as the caller's UsageError, exactly where MACHINE's `late_event`
+transitions say so; finish() and cancel() follow MACHINE's `finish` and `cancel` rows.
 """
 
 from __future__ import annotations
