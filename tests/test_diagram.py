@@ -23,6 +23,7 @@ import pytest
 from tests import events as ev
 from tests.helpers import ROOT, config
 from translator import (
+    SourceError,
     StreamProtocolError,
     Translator,
     TruncatedStreamError,
@@ -558,6 +559,42 @@ def test_feed_after_the_end_follows_the_late_event_edges(
     assert info.value.state == after
     assert info.value.event_index == seen
     assert (tr.state, tr.events_seen) == (after, seen)
+
+
+@pytest.mark.parametrize("strict", [False, True], ids=["edges", "strict_machine"])
+@pytest.mark.parametrize("ending", ["", "finish()", "cancel()"])
+@pytest.mark.parametrize("state", LIVE_STATES)
+def test_fail_follows_the_abort_edges(state: str, ending: str, strict: bool) -> None:
+    """Translator.fail() takes the abort edge the JSON says: it ends an open stream (and one
+    after message_stop, until the input ended); where the edge is internal the error is raised
+    as it is, nothing emitted and nothing filled in."""
+    tr = _translator(state, PROBES[0], strict)
+    try:
+        if ending == "finish()":
+            tr.finish()
+        elif ending == "cancel()":
+            tr.cancel()
+    except TruncatedStreamError:
+        pass
+    before = tr.state
+    abort = _taken(tr, before, "abort")
+    assert abort is not None
+    err = SourceError("the event source failed")
+    with pytest.raises(SourceError) as info:
+        tr.fail(err)
+    assert info.value is err
+    assert err.translator is tr
+    if abort["dest"] is None:
+        assert tr.state == before
+        assert err.messages == []
+        assert err.event_index is None
+        assert err.state == ""
+    else:
+        assert tr.state == abort["dest"] == "failed"
+        assert err.event_index == tr.events_seen
+        assert err.state == before
+        stops = [m for m in err.messages if m.message_type == "stop_reason"]
+        assert len(stops) == (0 if before == "done" else 1)  # done had sent its own
 
 
 def test_the_project_readme_shows_the_current_diagram(tmp_path: Path) -> None:
