@@ -23,6 +23,7 @@ import pytest
 from tests import events as ev
 from tests.helpers import ROOT, config
 from translator import (
+    SourceError,
     StreamProtocolError,
     Translator,
     TruncatedStreamError,
@@ -32,7 +33,7 @@ from translator import (
     _states,
 )
 from translator._cli import main
-from translator._events import normalise
+from translator._events import NO_INDEX, Event, normalise
 from translator._machine import MACHINE
 from translator._states import SELF_TRIGGERS
 
@@ -395,6 +396,16 @@ def _edges(state: str, trigger: str) -> list[dict[str, Any]]:
     return [t for t in COMMITTED["transitions"] if t["source"] == state and t["trigger"] == trigger]
 
 
+def _taken(tr: Translator, state: str, trigger: str) -> dict[str, Any] | None:
+    """The edge of one of the translator's own triggers the JSON says it takes from `state`:
+    the first whose guards, by name, hold (they read only the translator's context)."""
+    own = Event(trigger, NO_INDEX, "", None, trigger)
+    for edge in _edges(state, trigger):
+        if all(getattr(_states, g)(tr._ctx, own) for g in edge["guards"]):
+            return edge
+    return None
+
+
 def test_probes_cover_every_trigger_of_the_json() -> None:
     triggers = {t["trigger"] for t in COMMITTED["transitions"]} - SELF_TRIGGERS
     assert triggers <= {probe.trigger for probe in PROBES}
@@ -427,12 +438,14 @@ def test_run_time_accepts_exactly_the_edges_of_the_json(
     candidates = _edges(state, probe.trigger)
 
     if not candidates:
+        # Nothing refuses the event unread here (no late_event edge holds: the input is open).
+        assert _taken(tr, state, "late_event") is None
+        abort = _taken(tr, state, "abort")
         with pytest.raises(StreamProtocolError) as refused:
             tr.feed(event)
         assert type(refused.value) is StreamProtocolError, "refused by the machine, not unread"
-        assert tr.state == "failed"
-        [abort] = _edges(state, "abort")
-        assert abort["dest"] == "failed"
+        assert abort is not None
+        assert tr.state == abort["dest"] == "failed"
         return
 
     # The JSON's own guards, by name, pick the edge: the first whose guards all hold.
@@ -480,15 +493,27 @@ def test_done_is_reached_by_a_full_stream() -> None:
     assert tr.state == "done"
 
 
-@pytest.mark.parametrize("state", [s for s in LIVE_STATES if s != "done"])
-def test_truncation_takes_the_abort_edge(state: str) -> None:
-    tr = _translator(state, PROBES[0], strict=False)
-    with pytest.raises(TruncatedStreamError):
-        tr.finish()
-    assert tr.state == "failed"
-    [abort] = _edges(state, "abort")
-    assert abort["dest"] == "failed"
-    assert abort["guards"] == []
+@pytest.mark.parametrize("strict", [False, True], ids=["edges", "strict_machine"])
+@pytest.mark.parametrize("state", LIVE_STATES)
+def test_finish_follows_the_finish_edges(state: str, strict: bool) -> None:
+    """finish() is a row in every state: a truncation to failed where the stream is open, an
+    internal no-op in done (and in failed, below)."""
+    tr = _translator(state, PROBES[0], strict)
+    [finish] = _edges(state, "finish")
+    if finish["dest"] is None:
+        assert tr.finish() == []
+        assert tr.state == state
+    else:
+        with pytest.raises(TruncatedStreamError) as info:
+            tr.finish()
+        assert tr.state == finish["dest"] == "failed"
+        assert [m.message_type for m in info.value.messages][-2:] == [
+            "stop_reason",
+            "usage_statistics",
+        ]
+    [again] = _edges(tr.state, "finish")
+    assert again["dest"] is None
+    assert tr.finish() == []
 
 
 @pytest.mark.parametrize("strict", [False, True], ids=["edges", "strict_machine"])
@@ -496,14 +521,80 @@ def test_truncation_takes_the_abort_edge(state: str) -> None:
 def test_cancel_follows_the_cancel_edges(state: str, strict: bool) -> None:
     tr = _translator(state, PROBES[0], strict)
     out = tr.cancel()
-    edges = _edges(state, "cancel")
-    if edges:
-        [cancel] = edges
+    [cancel] = _edges(state, "cancel")
+    if cancel["dest"] is not None:
         assert tr.state == cancel["dest"]
         assert [m.stop_reason for m in out if m.message_type == "stop_reason"] == ["cancelled"]
     else:
         assert tr.state == state
         assert out == []
+
+
+@pytest.mark.parametrize("strict", [False, True], ids=["edges", "strict_machine"])
+@pytest.mark.parametrize("ending", ["finish()", "cancel()", "a fault"])
+@pytest.mark.parametrize("state", LIVE_STATES)
+def test_feed_after_the_end_follows_the_late_event_edges(
+    state: str, ending: str, strict: bool
+) -> None:
+    """Once the input ended or the stream failed, the state's late_event edge refuses any event
+    before it is read (junk included), as the caller's mistake naming what came before."""
+    tr = _translator(state, PROBES[0], strict)
+    try:
+        if ending == "finish()":
+            tr.finish()
+        elif ending == "cancel()":
+            tr.cancel()
+        else:
+            tr.feed({"type": "bogus"})
+    except (StreamProtocolError, TruncatedStreamError):
+        pass
+    after, seen = tr.state, tr.events_seen
+    late = _taken(tr, after, "late_event")
+    assert late is not None, f"nothing refuses a feed() in {after} after {ending}"
+    assert late["handler"] == "ending.refused"
+    named = "the stream failed" if ending == "a fault" else ending
+    with pytest.raises(UsageError, match=re.escape(f"feed() after {named}")) as info:
+        tr.feed({"type": "bogus"})
+    assert info.value.messages == []
+    assert info.value.state == after
+    assert info.value.event_index == seen
+    assert (tr.state, tr.events_seen) == (after, seen)
+
+
+@pytest.mark.parametrize("strict", [False, True], ids=["edges", "strict_machine"])
+@pytest.mark.parametrize("ending", ["", "finish()", "cancel()"])
+@pytest.mark.parametrize("state", LIVE_STATES)
+def test_fail_follows_the_abort_edges(state: str, ending: str, strict: bool) -> None:
+    """Translator.fail() takes the abort edge the JSON says: it ends an open stream (and one
+    after message_stop, until the input ended); where the edge is internal the error is raised
+    as it is, nothing emitted and nothing filled in."""
+    tr = _translator(state, PROBES[0], strict)
+    try:
+        if ending == "finish()":
+            tr.finish()
+        elif ending == "cancel()":
+            tr.cancel()
+    except TruncatedStreamError:
+        pass
+    before = tr.state
+    abort = _taken(tr, before, "abort")
+    assert abort is not None
+    err = SourceError("the event source failed")
+    with pytest.raises(SourceError) as info:
+        tr.fail(err)
+    assert info.value is err
+    assert err.translator is tr
+    if abort["dest"] is None:
+        assert tr.state == before
+        assert err.messages == []
+        assert err.event_index is None
+        assert err.state == ""
+    else:
+        assert tr.state == abort["dest"] == "failed"
+        assert err.event_index == tr.events_seen
+        assert err.state == before
+        stops = [m for m in err.messages if m.message_type == "stop_reason"]
+        assert len(stops) == (0 if before == "done" else 1)  # done had sent its own
 
 
 def test_the_project_readme_shows_the_current_diagram(tmp_path: Path) -> None:

@@ -11,7 +11,9 @@ every block type, every delta type, plus junk and finish()), and checks three th
 
 Accepted: the state becomes the edge's destination (internal edges keep it). Refused: a
 `TranslatorError` subclass, the state becomes `failed` and stays failed (feed → UsageError,
-finish() → []).
+finish() → []). Situations whose input the caller ended (finish(), cancel()) and `failed` refuse
+every event before reading it, as the caller's UsageError, exactly where MACHINE's `late_event`
+transitions say so; finish() and cancel() follow MACHINE's `finish` and `cancel` rows.
 """
 
 from __future__ import annotations
@@ -30,7 +32,7 @@ from translator import (
     UpstreamError,
     UsageError,
 )
-from translator._events import normalise
+from translator._events import NO_INDEX, Event, normalise
 from translator._machine import MACHINE
 from translator._states import SELF_TRIGGERS, STATES
 
@@ -91,6 +93,7 @@ OWN_STATE = {"text", "tool_use", "thinking", "redacted_thinking"}
 
 
 HELD = ev.thinking(0, "so far")
+HELD_START = ev.block_start(0, {"type": "thinking", "thinking": "so far", "signature": ""})
 
 
 def start(index: int, block: str) -> dict[str, Any]:
@@ -104,6 +107,7 @@ class Situation:
     prefix: tuple[dict[str, Any], ...]
     blocks: int = 0  # blocks so far: the next block takes this index
     open_type: str | None = None  # the open block's type, if any
+    ended: str = ""  # the call that ended the input after the prefix: "finish()", "cancel()"
 
     @property
     def open_index(self) -> int | None:
@@ -136,6 +140,11 @@ SITUATIONS = [
     ),
     Situation("done", "done", (MESSAGE_START, MESSAGE_DELTA, ev.message_stop())),
     Situation("failed", "failed", (MESSAGE_START, {"type": "bogus"})),
+    # The input ended by the caller: after message_stop (done stays), or cutting the stream.
+    Situation("done+finish()", "done", (MESSAGE_START, ev.message_stop()), ended="finish()"),
+    Situation("done+cancel()", "done", (MESSAGE_START, ev.message_stop()), ended="cancel()"),
+    Situation("message+finish()", "failed", (MESSAGE_START,), ended="finish()"),
+    Situation("thinking[held]+cancel()", "failed", (MESSAGE_START, HELD_START), ended="cancel()"),
 ]
 # Every state is covered (with each passthrough flavour the guards tell apart).
 assert {s.state for s in SITUATIONS} == set(STATES)
@@ -199,10 +208,11 @@ INPUTS = [
     Input("finish()", "finish"),
     Input("cancel()", "cancel"),
 ]
-# Every trigger the machine declares is fed: stream events, and cancel() (abort is the
-# translator's own move on any fault, exercised by every refusal).
+# Every trigger the machine declares is fed: stream events, finish() and cancel() (abort is the
+# translator's own move on any fault, exercised by every refusal; late_event its question
+# before reading an event, asked by every input fed in done and failed).
 assert set(MACHINE.events) - SELF_TRIGGERS <= {i.trigger for i in INPUTS}
-assert set(MACHINE.events) <= {i.trigger for i in INPUTS} | {"abort"}
+assert set(MACHINE.events) <= {i.trigger for i in INPUTS} | {"abort", "late_event"}
 
 
 def oracle(sit: Situation, inp: Input) -> str | None:
@@ -234,6 +244,16 @@ def oracle(sit: Situation, inp: Input) -> str | None:
     if trigger in FITS[sit.open_type]:
         return state
     return None
+
+
+def late_answer(tr: Translator, state: str) -> bool:
+    """MACHINE's answer before an event is read: whether a late_event transition of `state`
+    passes its guards (then any event is refused unread, as the caller's mistake)."""
+    own = Event("late_event", NO_INDEX, "", None, "late_event")
+    return any(
+        all(condition.func(tr._ctx, own) for condition in transition.conditions)
+        for transition in declared(state, "late_event")
+    )
 
 
 def machine_answer(tr: Translator, sit: Situation, inp: Input, event: dict[str, Any]) -> Any:
@@ -280,6 +300,13 @@ def drive(sit: Situation, strict: bool) -> Translator:
             tr.feed(event)
         except TranslatorError:
             assert sit.state == "failed"
+    if sit.ended == "finish()":
+        try:
+            assert tr.finish() == []
+        except TruncatedStreamError:
+            assert sit.state == "failed"
+    elif sit.ended == "cancel()":
+        tr.cancel()
     assert tr.state == sit.state, (sit, tr.state)
     return tr
 
@@ -296,6 +323,11 @@ def test_every_state_against_every_input(sit: Situation, inp: Input, strict: boo
     event = inp.event(sit)
     tr = drive(sit, strict)
     before = tr.state
+    seen = tr.events_seen
+    # Before reading, the Machine refuses every event where the stream failed or the caller
+    # ended the input; after message_stop alone the event is read (and refused below).
+    refused_unread = late_answer(tr, before)
+    assert refused_unread == (before == "failed" or bool(sit.ended))
     # The Machine declares exactly the protocol (its guards only read the translator).
     if event is not None and sit.state != "failed":
         answer = machine_answer(tr, sit, inp, event)
@@ -303,6 +335,7 @@ def test_every_state_against_every_input(sit: Situation, inp: Input, strict: boo
 
     if inp.trigger == "cancel":
         if before in ("done", "failed"):
+            assert [t.dest for t in declared(before, "cancel")] == [None]  # a no-op row
             assert tr.cancel() == []
             assert tr.state == before
             return
@@ -320,9 +353,11 @@ def test_every_state_against_every_input(sit: Situation, inp: Input, strict: boo
         return
     if event is None:  # finish()
         if before in ("done", "failed"):
+            assert [t.dest for t in declared(before, "finish")] == [None]  # a no-op row
             assert tr.finish() == []
             assert tr.state == before
             return
+        assert [t.dest for t in declared(before, "finish")] == ["failed"]
         with pytest.raises(TruncatedStreamError) as info:
             tr.finish()
         assert tr.state == "failed"
@@ -331,10 +366,14 @@ def test_every_state_against_every_input(sit: Situation, inp: Input, strict: boo
         return
     err = _feed(tr, event)
     if err is not None:
-        if before == "failed":
+        if refused_unread:
             assert isinstance(err, UsageError)
             assert err.messages == []
-        elif inp.trigger == "error" and before != "done":
+            assert str(err).endswith(f"feed() after {sit.ended or 'the stream failed'}")
+            assert (tr.state, tr.events_seen) == (before, seen)
+            check_readable(tr)
+            return
+        if inp.trigger == "error" and before != "done":
             assert isinstance(err, UpstreamError)
             assert any(t.dest == "failed" for t in declared(before, "error"))
         else:

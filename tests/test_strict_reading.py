@@ -294,6 +294,31 @@ def test_a_bug_in_a_handler_is_an_internal_error_not_a_malformed_event(
     assert tr.snapshot().content[0].text == "hi"  # type: ignore[union-attr]
 
 
+def test_a_bug_in_the_finish_rows_handler_is_an_internal_error(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """finish() takes a row like any event: a handler that raises there is the translator's bug
+    too, and the stream still ends with one stop reason."""
+    from translator._context import Context
+
+    tr = Translator(config())
+    for event in [ev.message_start(), ev.thinking_start(0), ev.thinking(0, "so far")]:
+        tr.feed(event)
+
+    def broken(*args: Any) -> Any:
+        raise KeyError("typo")
+
+    monkeypatch.setattr(Context, "emit", broken)  # releasing the held chunk emits through it
+    with pytest.raises(InternalError) as info:
+        tr.finish()
+    assert isinstance(info.value.__cause__, KeyError)
+    assert info.value.translator is tr
+    assert info.value.event_index == 3
+    assert tr.state == "failed"
+    assert tr.letta_stop_reason == "error"
+    assert [m.message_type for m in info.value.messages] == ["stop_reason", "usage_statistics"]
+
+
 @pytest.mark.parametrize(
     ("factory", "match"),
     [

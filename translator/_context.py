@@ -60,6 +60,7 @@ class Context:
         "_message_id",
         "acc",
         "config",
+        "ended",
         "events",
         "letta_stop",
         "out",
@@ -78,6 +79,9 @@ class Context:
         self.prefilled: list[dict[str, Any]] = []
         #: The stream's one stop reason, once emitted.
         self.letta_stop: StopReasonType | None = None
+        #: The call that ended the input, "finish()" or "cancel()" ("" until one does): the
+        #: caller's side, written by the table's `finish` and `cancel` rows, read by its guards.
+        self.ended = ""
         self.trace = trace
         self._logical = 0
         self._message_id: str | None = None

@@ -181,8 +181,8 @@ def _quote(text: str) -> str:
 
 def _dot(spec: Spec) -> str:
     """One arrow per (source, dest) with a line per transition, as the mermaid engine groups
-    them; the translator's own triggers (abort, cancel) are not stream events, so their arrows
-    are kept apart and dashed."""
+    them; the translator's own triggers (`_states.SELF_TRIGGERS`: finish, cancel, late_event,
+    abort) are not stream events, so their arrows are kept apart and dashed."""
     lines = [
         f"// {_NOTE}",
         f"digraph {_quote(TITLE)} {{",
@@ -343,7 +343,7 @@ class TableError(ValueError):
 
 
 def table_rows(spec: Spec | None = None) -> dict[RowKey, Edge]:
-    """Every arrow of the stream's own events (not `abort`/`cancel`), by the key its row in a
+    """Every arrow of the stream's own events (not `SELF_TRIGGERS`), by the key its row in a
     state table carries: (state, trigger, None), or (state, trigger, destination) where several
     arrows leave the state on the trigger."""
     spec = read() if spec is None else spec

@@ -6,7 +6,7 @@ or raises the `StreamProtocolError` that names what was refused and what was exp
 caller applies the move (state first, then the row's handler, so a handler that raises leaves
 the translator in the move's destination, as the Machine would). The common case — a delta or
 a ping: one internal move — is a property of the read-back (`SINGLE`: its guards composed into
-one check), which `decide` looks up first and `Translator.feed` calls directly; a row that
+one check), which `decide` looks up first and `_run.Run.feed` calls directly; a row that
 gains a guard stays on it, one that gains a sibling or a destination goes the general way.
 
 With `strict_machine=True` the same moves are taken by a real `transitions` Machine model
@@ -29,7 +29,7 @@ if TYPE_CHECKING:
     from ._context import Context
     from ._events import Event
 
-__all__ = ["ALTERNATIVES", "SINGLE", "MachineModel", "Single", "decide", "refused"]
+__all__ = ["ALTERNATIVES", "SINGLE", "MachineModel", "Single", "decide", "first", "refused"]
 
 # state -> trigger -> the moves the Machine allows, in the order it tries them.
 ALTERNATIVES: dict[str, dict[str, tuple[Move, ...]]] = {state: {} for state in STATES}
@@ -80,13 +80,21 @@ def decide(ctx: Context, state: str, ev: Event) -> Move:
     moves = ALTERNATIVES[state].get(ev.kind)
     if moves is None:
         raise _not_accepted(state, ev)
+    taken = first(ctx, moves, ev)
+    if taken is None:
+        raise refused(ctx, state, ev)
+    return taken
+
+
+def first(ctx: Context, moves: tuple[Move, ...], ev: Event) -> Move | None:
+    """The first of `moves` whose guards all hold (None: none does), in the Machine's order."""
     for move in moves:
         for guard in move.guards:
             if not guard(ctx, ev):
                 break
         else:
             return move
-    raise refused(ctx, state, ev)
+    return None
 
 
 def _not_accepted(state: str, ev: Event) -> StreamProtocolError:

@@ -17,7 +17,6 @@ import anthropic
 import httpx2
 
 from ._errors import TranslatorError, UsageError
-from ._states import DONE
 from ._translator import Translator
 
 __all__ = [
@@ -132,17 +131,14 @@ def upstream_failure(tr: Translator, exc: BaseException) -> TranslatorError | No
     """Route a client exception through the translator; return its error (cause: `exc`).
 
     An API error is fed as the `error` event it stands for (UpstreamError). A lost connection
-    ends the input (TruncatedStreamError), unless `message_stop` had already arrived: then the
-    message is complete and None says so.
+    ends the input: `finish()`, whose row is a truncation (TruncatedStreamError) before
+    `message_stop` and a no-op after it, when the message is complete and None says so.
     """
     try:
-        if isinstance(exc, anthropic.APIStatusError):
-            tr.feed(error_event(exc))
-        elif tr.state == DONE:
+        if not isinstance(exc, anthropic.APIStatusError):
             tr.finish()
             return None
-        else:
-            tr.finish()
+        tr.feed(error_event(exc))
     except TranslatorError as err:
         err.__cause__ = exc
         return err

@@ -18,12 +18,17 @@ future types). `done` follows message_stop; `failed` follows any fault and is st
     <block> --delta [open index, delta fits the block]--> <block>    (internal: no state change)
     <block> --content_block_stop [open index]--> message
     message --message_delta--> message --message_stop--> done
-    any open state --error--> failed;  any open state --cancel--> failed
-    any state but failed --abort--> failed
+    any open state --error | finish | cancel | abort--> failed
+    done --abort--> failed;  done, failed --finish | cancel | abort--> (internal no-ops)
+    done [input ended], failed --late_event--> (internal: the feed() is refused unread)
+
+`finish`, `cancel`, `late_event` and `abort` are the translator's own triggers, fired for the
+caller's calls and on faults (see "The ends" above the table): what a call does in each state is
+a row too, not a test in the `Translator`.
 
 House rules (after h11's `_state.py`):
-1. Everything that decides whether an event is legal lives in this file: the table and its
-   guards. Handlers only act on events the table has already accepted.
+1. Everything that decides whether an event is legal, or what a call does in a state, lives in
+   this file: the table and its guards. Handlers only act on moves the table has already chosen.
 2. Nothing here builds a message. Each table row names the handler that does.
 
 The table is data. `_machine` builds the `transitions` Machine from it, and derives the
@@ -40,7 +45,15 @@ from collections.abc import Callable
 from enum import StrEnum
 from typing import TYPE_CHECKING, NamedTuple
 
-from .handlers import message, passthrough, redacted_thinking, text, thinking, tool_use
+from .handlers import (
+    ending,
+    message,
+    passthrough,
+    redacted_thinking,
+    text,
+    thinking,
+    tool_use,
+)
 
 if TYPE_CHECKING:
     from ._context import Context
@@ -202,6 +215,41 @@ def _open_everywhere() -> list[Row]:
     return rows
 
 
+# --- the ends: the caller's calls and the translator's own moves (rows at the end of the table)
+#
+# None of these triggers is an event of the stream (`SELF_TRIGGERS`; the translator fires them):
+#   finish      Translator.finish(): the input ended.
+#   cancel      Translator.cancel(): the consumer stopped reading.
+#   late_event  Translator.feed() in a state with a late_event row whose guards hold: asked
+#               before the event is read, it refuses the event as the caller's mistake; where
+#               no such row holds the event is read and dispatched like any other.
+#   abort       the translator gives up on a fault: a refused or unreadable event, a limit,
+#               misuse, an empty response, a handler's bug, or one found outside it
+#               (Translator.fail()).
+# In an open state finish, cancel and abort end the stream (to failed). In done and failed finish
+# and cancel are internal no-ops that note the call; so is abort in failed, and in done once the
+# input ended (before that, a fault after message_stop still fails the stream).
+#
+# Which call ended the input is the caller's state, not the stream's: it never changes what the
+# stream may send, only who is at fault when more is fed (after message_stop an event is the
+# stream's fault; once the caller has said the input ended, it is the caller's), and
+# `Translator.state` stays the stream's position. So it is not a state of the machine but
+# context the finish and cancel rows write (`Context.ended`) and the `input_ended` guard reads.
+
+
+def input_ended(ctx: Context, ev: Event) -> bool:
+    """The caller has ended the input (finish() or cancel() was called)."""
+    return bool(ctx.ended)
+
+
+FINISH = "finish"
+CANCEL = "cancel"
+LATE_EVENT = "late_event"
+ABORT = "abort"
+
+# Triggers the translator fires itself; they are never events of the stream.
+SELF_TRIGGERS = frozenset({FINISH, CANCEL, LATE_EVENT, ABORT})
+
 _START = (is_next_index,)
 _OPEN = (is_open_index,)
 
@@ -260,16 +308,26 @@ TRANSITIONS: tuple[Row, ...] = (
     Row("content_block_stop", PASSTHROUGH, MESSAGE, _OPEN, passthrough.stop),
     # Every open state: keep-alive pings, and the API's own error events.
     *_open_everywhere(),
-    # Every open state: the consumer stopped reading (Translator.cancel()). What arrived is not
-    # lost: a held thinking chunk is released before the stop reason.
-    *(Row("cancel", state, FAILED, (), thinking.release_open) for state in OPEN_STATES),
-    # Every state but failed: the translator gives up (protocol fault, truncation, misuse).
-    *(
-        Row("abort", state, FAILED, (), thinking.release_open)
-        for state in STATES
-        if state != FAILED
-    ),
+    # --- the ends (see above): finish() ---
+    *(Row(FINISH, state, FAILED, (), ending.truncated) for state in OPEN_STATES),
+    Row(FINISH, DONE, None, (), ending.noted),
+    Row(FINISH, FAILED, None, (), ending.noted),
+    # cancel()
+    *(Row(CANCEL, state, FAILED, (), ending.cancelled) for state in OPEN_STATES),
+    Row(CANCEL, DONE, None, (), ending.noted),
+    Row(CANCEL, FAILED, None, (), ending.noted),
+    # feed() where the stream takes no event: after message_stop an event is refused by the
+    # rows above (nothing follows it), unless the caller had ended the input; after a failure,
+    # always.
+    Row(LATE_EVENT, DONE, None, (input_ended,), ending.refused),
+    Row(LATE_EVENT, FAILED, None, (), ending.refused),
+    # A fault: what arrived is not lost, a held thinking chunk goes out before the stop reason.
+    *(Row(ABORT, state, FAILED, (), thinking.release_open) for state in OPEN_STATES),
+    # Translator.fail() once the caller ended the input: the message is complete, nothing ends.
+    Row(ABORT, DONE, None, (input_ended,)),
+    # Any other fault after message_stop: an empty response (message_stop's handler refuses
+    # it), an event fed after it, Translator.fail().
+    Row(ABORT, DONE, FAILED, (), thinking.release_open),
+    # Already failed (the move into failed raised, or fail() came later): nothing more to end.
+    Row(ABORT, FAILED, None),
 )
-
-# Triggers the translator fires itself; they are never events of the stream.
-SELF_TRIGGERS = frozenset({"abort", "cancel"})

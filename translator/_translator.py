@@ -1,18 +1,12 @@
-"""The sans-I/O core: `Translator.feed(event) -> messages`, and what it accumulated.
+"""The façade: `Translator.feed(event) -> messages`, and what it accumulated.
 
-A translator is a state name, an accumulator and a few counters: cheap enough to create one per
-model call, thousands at a time. Every event is checked against the transitions the shared
-Machine declares (see `_machine`) before any handler runs. Any fault moves the translator to the
-sticky `failed` state, emits the stream's one stop reason (`error`) and its usage, and raises a
-`TranslatorError` carrying those messages; everything accumulated before stays readable. Faults
-are named for who caused them: the event boundary (`_events`) raises `MalformedEventError` for
-an event it cannot read, and any other exception out of a handler is the translator's own bug,
-raised as `InternalError` (the original as `__cause__`), never as the stream's fault.
+A translator is a `_run.Run` (a state name, the narrow context, a few counters: cheap enough to
+make one per model call, thousands at a time), with the calls delegated to it and the results
+projected from its accumulator (`_projection`), readable at any time, a failure included.
 """
 
 from __future__ import annotations
 
-from asyncio import CancelledError
 from collections.abc import Iterable
 from typing import Any, NoReturn
 
@@ -22,21 +16,11 @@ from . import _projection
 from ._accumulator import ToolCall
 from ._arguments import copy_json
 from ._config import TranslatorConfig
-from ._context import Context
-from ._errors import (
-    InternalError,
-    StreamProtocolError,
-    TranslatorError,
-    TruncatedStreamError,
-    UsageError,
-)
-from ._events import _READERS, NO_INDEX, Event, normalise, prefilled_events
-from ._interpreter import SINGLE, MachineModel, Single, decide, refused
-from ._machine import LEGAL
+from ._errors import TranslatorError
 from ._messages import ContentPart, LettaUsageStatistics, Message, StopReasonType
 from ._param import message_param
-from ._states import DONE, FAILED, IDLE, State
-from ._stop_reasons import failure_stop_reason
+from ._run import Run
+from ._states import State
 from ._tracing import SpanRecorder
 
 __all__ = ["Translator"]
@@ -59,7 +43,7 @@ class Translator:
     A translator is not thread-safe: feed it from one task at a time.
     """
 
-    __slots__ = ("_closing", "_ctx", "_finished", "_model", "_single", "_state")
+    __slots__ = ("_ctx", "_run")
 
     def __init__(
         self,
@@ -72,15 +56,8 @@ class Translator:
         `time.perf_counter()` value the time to first token counts from (default: now)."""
         config = config if config is not None else _DEFAULT_CONFIG
         trace = SpanRecorder(span, started_at) if span is not None else None
-        # All that handlers and guards see: the record, the config, begin and emit.
-        self._ctx = Context(config, trace)
-        self._state = IDLE
-        self._finished = ""  # what ended the input: "finish()" or "cancel()"
-        self._closing: list[Message] = []
-        # strict_machine: a real Machine takes the moves (see `_interpreter`).
-        self._model = MachineModel() if config.strict_machine else None
-        # The single internal moves of the current state (none in strict mode: the Machine's).
-        self._single: dict[str, Single] = SINGLE[IDLE] if self._model is None else {}
+        self._run = Run(config, trace)
+        self._ctx = self._run.ctx  # what the reading side reads: the record and the config
 
     # --- reading ---------------------------------------------------------------------------
 
@@ -89,7 +66,7 @@ class Translator:
         """Where the machine is: a `State` (a `StrEnum`, so `tr.state == "done"` works too).
 
         `State.DONE` after `message_stop`; `State.FAILED` after any fault or `cancel()`."""
-        return _PUBLIC_STATE[self._state]
+        return _PUBLIC_STATE[self._run.state]
 
     @property
     def config(self) -> TranslatorConfig:
@@ -143,7 +120,7 @@ class Translator:
         messages of the event it left on (a failure's error stop reason and usage included),
         then the `cancelled` stop reason and usage when the stream was still open. A thinking
         chunk held back for its signature is released first, so this can begin with it."""
-        return list(self._closing)
+        return list(self._run.closing)
 
     def snapshot(self) -> BetaMessage | None:
         """The message so far, as the SDK's `accumulate_event` builds it (None before
@@ -178,7 +155,7 @@ class Translator:
         """Usage so far. prompt_tokens counts input plus cache reads and writes."""
         return _projection.usage(self._ctx.acc, self._ctx.config)
 
-    # --- driving ---------------------------------------------------------------------------
+    # --- driving: each call delegates to the run, which fires the table's rows (see `_run`) ---
 
     def feed(self, event: Any) -> list[Message]:
         """Take one event (an anthropic SDK stream event, beta or not, or its JSON as a dict);
@@ -186,74 +163,21 @@ class Translator:
 
         The `messages.stream()` helper's derived events (`text`, `input_json`, ...) repeat raw
         events and are skipped, so its stream can be fed as it is."""
-        ctx = self._ctx
-        index = ctx.events
-        before = self._state
-        if self._finished or before == FAILED:
-            if before == FAILED and ctx.letta_stop == "cancelled":
-                detail = "feed() after cancel()"
-            elif self._finished:
-                detail = f"feed() after {self._finished}"
-            else:
-                detail = "feed() after the stream failed"
-            misuse = UsageError(detail, event_index=index, state=before)
-            misuse.translator = self
-            raise misuse
-        ev: Event | None = None
         try:
-            reader = _READERS.get(type(event))
-            ev = reader(event) if reader is not None else normalise(event)
-            if ev is None:
-                return []  # the helper's duplicate of a raw event this translator also receives
-            ctx.events = index + 1
-            # A delta or a ping, the bulk of a stream: the read-back's single internal move of
-            # this state, ready to call (`_interpreter.SINGLE`); anything else, `decide()`.
-            single = self._single.get(ev.kind)
-            if single is not None:
-                check, handler, _move = single
-                if check is not None and not check(ctx, ev):
-                    raise refused(ctx, before, ev)
-                if handler is not None:
-                    handler(ctx, ev)
-                if not index & 255:  # every 256 events: fewer objects per byte, and the limit
-                    ctx.acc.merge_open()
-                if ctx.trace is not None:
-                    ctx.trace.on_event(ctx.acc, ev)
-                out = ctx.out
-                ctx.out = []
-                return out
-            self._step(ev)
-            if ctx.trace is not None:
-                ctx.trace.on_event(ctx.acc, ev)
-            if ctx.prefilled:
-                self._replay_prefilled()
+            return self._run.feed(event)
         except TranslatorError as err:
-            ctx.events = index + 1
-            self._fail(err, index, before, ev)
+            err.translator = self
             raise
-        except Exception as exc:
-            ctx.events = index + 1
-            bug = InternalError(
-                f"a bug in the translator, not a fault of the stream: {type(exc).__name__}: {exc}"
-            )
-            self._fail(bug, index, before, ev)
-            raise bug from exc
-        out = ctx.out
-        ctx.out = []
-        return out
 
     def finish(self) -> list[Message]:
         """End of input. After message_stop this is a no-op; before it, the stream was cut
         short: the translator fails with TruncatedStreamError (its messages say `error`) and
         tool calls that never stopped stay invalid."""
-        if self._finished:
-            return []
-        self._finished = "finish()"
-        if self._state in (DONE, FAILED):
-            return []
-        err = TruncatedStreamError("the stream ended before message_stop")
-        self._fail(err, self._ctx.events, self._state, None)
-        raise err
+        try:
+            return self._run.finish()
+        except TranslatorError as err:
+            err.translator = self
+            raise
 
     def cancel(self, undelivered: Iterable[Message] = ()) -> list[Message]:
         """The consumer stopped reading (closed the generator, or its task was cancelled).
@@ -263,22 +187,7 @@ class Translator:
         stopped stay invalid. After `message_stop` or a failure there is nothing to cancel.
         `undelivered`: messages this translator returned that never reached the consumer; they
         go first on `closing_messages` (with a stop reason among them, nothing is cancelled)."""
-        if not self._finished:
-            self._finished = "cancel()"
-        pending = list(undelivered)
-        if self._state in (DONE, FAILED):
-            if pending:
-                self._closing = pending + self._closing
-            return []
-        ctx = self._ctx
-        self._move("cancel")
-        if ctx.trace is not None:
-            ctx.trace.on_failure(CancelledError("the consumer stopped reading"), "cancelled")
-        ctx.end("cancelled")
-        out = ctx.out
-        ctx.out = []
-        self._closing = pending + out
-        return list(out)
+        return self._run.cancel(undelivered)
 
     def fail(self, err: TranslatorError) -> NoReturn:
         """End the stream with a fault found outside the translator, exactly as a fault of its
@@ -300,67 +209,8 @@ class Translator:
             translator.fail(MalformedEventError(f"unreadable frame: {exc}"))
         ```
         """
-        if self._finished or self._state == FAILED:
-            err.translator = self
-            raise err
-        self._fail(err, self._ctx.events, self._state, None)
-        raise err
-
-    # --- the machine ---------------------------------------------------------------------------
-
-    def _step(self, ev: Event) -> None:
-        """Take the move the interpreter decides: the state first, then the row's handler
-        (in strict mode the Machine takes it)."""
-        ctx = self._ctx
-        if self._model is None:
-            move = decide(ctx, self._state, ev)
-            dest = move.dest
-            handler = move.handler
-            if dest is not None:
-                self._state = dest
-                self._single = SINGLE[dest]
-            if handler is not None:
-                handler(ctx, ev)
-        else:
-            try:
-                self._model.step(ctx, ev)
-            finally:
-                self._state = self._model.state
-
-    def _replay_prefilled(self) -> None:
-        """Blocks that arrive whole inside message_start are blocks like any other: each runs
-        through the machine as a start and a stop (`_events.prefilled_events`)."""
-        ctx = self._ctx
-        blocks, ctx.prefilled = ctx.prefilled, []
-        for ev in prefilled_events(blocks, ctx.acc.max_blocks):
-            self._step(ev)
-            if ctx.trace is not None:
-                ctx.trace.on_event(ctx.acc, ev)
-
-    def _move(self, trigger: str) -> None:
-        """Fire one of the translator's own triggers (abort, cancel): a row like any other,
-        whose handler releases a held thinking chunk."""
-        self._step(Event(trigger, NO_INDEX, "", None, trigger))
-
-    def _fail(self, err: TranslatorError, index: int, before: str, ev: Event | None) -> None:
-        if err.event_index is None:
-            err.event_index = index
-        if not err.state:
-            err.state = before
-        if err.event_type is None and ev is not None:
-            err.event_type = ev.wire
-        if not err.expected and isinstance(err, StreamProtocolError):
-            err.expected = LEGAL.get(before, ())
-        err.args = (err._render(),)
-        if self._state != FAILED:
-            self._move("abort")
-        ctx = self._ctx
-        if ctx.trace is not None:
-            ctx.trace.on_failure(err, f"{type(err).__name__}: {err}")
-        ctx.end(failure_stop_reason(err))
-        err.messages = ctx.out
-        ctx.out = []
         err.translator = self
+        self._run.fail(err)
 
     def __repr__(self) -> str:
-        return f"<Translator state={self._state} events={self._ctx.events}>"
+        return f"<Translator state={self._run.state} events={self._ctx.events}>"
