@@ -18,7 +18,6 @@ call must not speak before it is approved.
 from __future__ import annotations
 
 import json
-import re
 from typing import TYPE_CHECKING, Any
 
 from .._arguments import wire_text
@@ -30,15 +29,12 @@ from .._messages import (
     ReasoningMessage,
     ToolCallMessage,
 )
-from .._tags import TagStripper
+from .._tags import THINKING_TAGS, TagStripper
 from ._emit import tool_delta
 
 if TYPE_CHECKING:
     from .._accumulator import Block
     from .._context import Context
-
-THINKING_TAGS = ("<thinking>", "</thinking>")
-_TAG_PATTERN = re.compile("|".join(re.escape(tag) for tag in THINKING_TAGS))
 
 
 def tool_state(
@@ -168,8 +164,3 @@ def thoughts_text(state: ToolCallState) -> str:
 def text_state(ctx: Context) -> TagStripper | None:
     """text_as="reasoning": a tag stripper; None for the other modes."""
     return TagStripper(THINKING_TAGS) if ctx.config.text_as == "reasoning" else None
-
-
-def strip_tags(text: str) -> str:
-    """The whole-text equivalent of what TagStripper streams."""
-    return _TAG_PATTERN.sub("", text)
