@@ -1,4 +1,5 @@
-"""One content block as the stream delivered it: the record `snapshot()` and the results read.
+"""One content block as the stream delivered it: the record `snapshot()` and the results read,
+and the base of what its handlers keep while it streams (`Emission`), kept apart from it.
 
 The record is the block's start as received, its streamed string parts, and what structured
 deltas brought (citations, the signature, compaction content, deltas of unknown types). How the
@@ -15,15 +16,15 @@ from typing import TYPE_CHECKING, Any
 from ._results import ToolCall
 
 if TYPE_CHECKING:
-    from ._legacy_state import ToolCallState
-    from ._messages import ApprovalRequestMessage, ToolCallMessage
-    from ._tags import TagStripper
+    from ._legacy_state import LegacyArguments
 
-__all__ = ["Block", "Merge"]
+__all__ = ["Block", "Emission", "Merge"]
 
 
 class Block:
-    """One content block: its start as received, the streamed parts, and emission bookkeeping."""
+    """One content block as received: its start, the streamed parts and what structured deltas
+    brought. What its handlers keep while it streams (templates, a held chunk) is not here: it
+    is their `Emission`, which the context holds for the open block."""
 
     __slots__ = (
         "_merge_into",
@@ -31,19 +32,15 @@ class Block:
         "citations",
         "compaction",
         "extra",
-        "held",
         "index",
+        "legacy",
         "merged",
         "parts",
         "signature",
         "size",
         "start",
         "stopped",
-        "stripper",
-        "template",
-        "tool_state",
         "type",
-        "wire_class",
     )
 
     def __init__(self, index: int, start: dict[str, Any], merge: Merge | None = None) -> None:
@@ -60,16 +57,10 @@ class Block:
         self.compaction: dict[str, Any] | None = None
         self.extra: list[dict[str, Any]] = []
         self.stopped = False
-        # Emission state owned by the block's handlers.
-        self.template: dict[str, Any] | None = None
-        self.held: str | None = None
-        # The wire class of a tool call's chunks.
-        self.wire_class: type[ToolCallMessage | ApprovalRequestMessage] | None = None
+        # A tool call as a runtime may execute it, made once at its stop.
         self.call: ToolCall | None = None
-        # Per-block state of a legacy mode (handlers.legacy), None in the default mode: a
-        # text block's tag stripper (text_as="reasoning"), a tool call's scan of its arguments.
-        self.stripper: TagStripper | None = None
-        self.tool_state: ToolCallState | None = None
+        # A legacy-mode tool call's arguments as its scan split them (handlers.legacy).
+        self.legacy: LegacyArguments | None = None
 
     def joined(self) -> str:
         parts = self.parts
@@ -105,3 +96,14 @@ class Block:
 
 # How a kind merges a block's record into its snapshot (the dict starts as the block's start).
 Merge = Callable[[Block, dict[str, Any]], None]
+
+
+class Emission:
+    """What the handlers of the open block keep between its events (its message template, a
+    held chunk, ...): each kind's handler module subclasses it, the context holds the open
+    block's (`Context.emitting`), and the record `block` it emits for."""
+
+    __slots__ = ("block",)
+
+    def __init__(self, block: Block) -> None:
+        self.block = block

@@ -13,6 +13,7 @@ from __future__ import annotations
 from typing import Any, TypeVar
 
 from ._accumulator import Accumulator
+from ._block import Emission
 from ._config import TranslatorConfig
 from ._errors import UsageError
 from ._ids import decrement_id, otid_for, valid_message_id
@@ -60,6 +61,7 @@ class Context:
         "_message_id",
         "acc",
         "config",
+        "emitting",
         "events",
         "letta_stop",
         "out",
@@ -70,6 +72,9 @@ class Context:
     def __init__(self, config: TranslatorConfig, trace: SpanRecorder | None) -> None:
         self.config = config
         self.acc = Accumulator(config.max_blocks, config.max_block_chars)
+        #: What the open block's handlers keep while it streams (set by its start handler,
+        #: None when no block is open or its kind keeps nothing).
+        self.emitting: Emission | None = None
         #: The messages emitted since the caller last took them.
         self.out: list[Message] = []
         #: Events fed so far (the one that failed included).

@@ -54,10 +54,10 @@ def reasoning_content(acc: Accumulator, config: TranslatorConfig) -> list[Conten
     thoughts in the legacy inner-thoughts mode."""
     parts: list[ContentPart] = []
     for block in acc.blocks:
-        state = block.tool_state
-        if block.type == "tool_use" and state is not None:
-            if state.thoughts:
-                parts.append(TextContent(text=legacy.thoughts_text(state)))
+        arguments = block.legacy
+        if arguments is not None:
+            if arguments.thoughts:
+                parts.append(TextContent(text=legacy.thoughts_text(arguments)))
             continue
         kind = BY_TYPE.get(block.type)
         if kind is not None and kind.reasoning is not None:
