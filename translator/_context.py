@@ -3,9 +3,11 @@
 A handler records into the accumulator, reads the config, opens a logical message with
 `begin()` and sends a chunk with `emit()` (or `emit_arguments()`, a tool call's argument chunk,
 the hottest path of a tool-heavy stream); the end of the stream is `end()`, which emits the one
-stop reason and the usage. Nothing else of the translator is reachable from here, so the
-handlers, the guards and the tracing depend on this module and never on the façade
-(`_translator`), and the package's import graph has no circle (scripts/import_graph.py).
+stop reason and the usage. What the open block's handlers keep between its events (templates, a
+held chunk) is `emitting`, apart from the block's record in the accumulator. Nothing else of the
+translator is reachable from here, so the handlers, the guards and the tracing depend on this
+module and never on the façade (`_translator`), and the package's import graph has no circle
+(scripts/import_graph.py).
 """
 
 from __future__ import annotations
