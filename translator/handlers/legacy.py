@@ -33,7 +33,7 @@ from .._tags import THINKING_TAGS, TagStripper
 from ._emit import tool_delta
 
 if TYPE_CHECKING:
-    from .._accumulator import Block
+    from .._block import Block
     from .._context import Context
 
 
