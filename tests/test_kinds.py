@@ -21,6 +21,7 @@ import pytest
 from tests import events as ev
 from translator import _events, _fields, _kinds, _states
 from translator._states import TRANSITIONS, Row, TableMismatchError
+from translator.handlers import text as text_handlers
 
 PACKAGE = Path(__file__).resolve().parents[1] / "translator"
 
@@ -248,3 +249,27 @@ def test_two_kinds_declaring_one_delta_differently_are_refused() -> None:
         _kinds._deltas((one, other))
     with pytest.raises(ValueError, match="'a' is declared twice"):
         _kinds._by_type((one, one))
+
+
+def test_a_kind_whose_handler_module_lacks_a_handler_fails_naming_it() -> None:
+    with pytest.raises(TableMismatchError, match=r"handlers\.text has no handler verse_delta\(\)"):
+        _states._handler(text_handlers, "verse_delta")
+
+
+def test_a_block_start_carries_its_type_apart_from_the_delta_text() -> None:
+    start = _events.normalise(ev.block_start(3, {"type": "poem", "title": "Ode"}))
+    assert isinstance(start, _events.BlockStart)
+    assert (start.kind, start.index, start.block_type, start.text) == (
+        "content_block_start",
+        3,
+        "poem",
+        "",
+    )
+    delta = _events.normalise(ev.text(3, "hi"))
+    assert not isinstance(delta, _events.BlockStart)
+    assert delta is not None
+    assert (delta.kind, delta.text) == ("text_delta", "hi")
+    prefilled = _events.prefilled_events([{"type": "text", "text": "x"}], 1)
+    assert [type(e).__name__ for e in prefilled] == ["BlockStart", "Event"]
+    assert isinstance(prefilled[0], _events.BlockStart)
+    assert prefilled[0].block_type == "text"
