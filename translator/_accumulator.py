@@ -11,23 +11,14 @@ block's parts become one string at its stop.
 
 from __future__ import annotations
 
-from contextlib import suppress
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-import jiter
-
+from ._block import Block
 from ._errors import LimitExceededError
+from ._kinds import MERGES, TOOL_INPUT_BLOCKS
 from ._results import ToolCall
 
-if TYPE_CHECKING:
-    from ._legacy_state import ToolCallState
-    from ._messages import ApprovalRequestMessage, ToolCallMessage
-    from ._tags import TagStripper
-
 __all__ = ["TOOL_INPUT_BLOCKS", "Accumulator", "Block", "ToolCall"]
-
-# Block types whose input streams as input_json_delta (the SDK's TRACKS_TOOL_INPUT).
-TOOL_INPUT_BLOCKS = frozenset({"tool_use", "server_tool_use", "mcp_tool_use"})
 
 # Usage counts a message_delta may carry; each is cumulative and replaces the earlier value
 # when present (Anthropic's docs; the SDK does the same).
@@ -40,103 +31,6 @@ _DELTA_USAGE_FIELDS = (
     "iterations",
     "fallback_credit",
 )
-
-
-class Block:
-    """One content block: its start as received, the streamed parts, and emission bookkeeping."""
-
-    __slots__ = (
-        "call",
-        "citations",
-        "compaction",
-        "extra",
-        "held",
-        "index",
-        "merged",
-        "parts",
-        "signature",
-        "size",
-        "start",
-        "stopped",
-        "stripper",
-        "template",
-        "tool_state",
-        "type",
-        "wire_class",
-    )
-
-    def __init__(self, index: int, start: dict[str, Any]) -> None:
-        self.index = index
-        self.start = start
-        self.type: str = start["type"]
-        self.parts: list[str] = []
-        # parts[:merged] are merged pieces, `size` characters in all; the rest are new deltas.
-        self.merged = 0
-        self.size = 0
-        self.citations: list[Any] | None = None
-        self.signature: str | None = None
-        self.compaction: dict[str, Any] | None = None
-        self.extra: list[dict[str, Any]] = []
-        self.stopped = False
-        # Emission state owned by the block's handlers.
-        self.template: dict[str, Any] | None = None
-        self.held: str | None = None
-        # The wire class of a tool call's chunks.
-        self.wire_class: type[ToolCallMessage | ApprovalRequestMessage] | None = None
-        self.call: ToolCall | None = None
-        # Per-block state of a legacy mode (handlers.legacy), None in the default mode: a
-        # text block's tag stripper (text_as="reasoning"), a tool call's scan of its arguments.
-        self.stripper: TagStripper | None = None
-        self.tool_state: ToolCallState | None = None
-
-    def joined(self) -> str:
-        parts = self.parts
-        if len(parts) > 1:
-            parts[:] = ["".join(parts)]
-        if not parts:
-            return ""
-        self.merged = 1
-        self.size = len(parts[0])
-        return parts[0]
-
-    def merge(self) -> int:
-        """Merge the parts that arrived since the last merge into one string (few objects per
-        byte, and no re-join of what was merged before); return the block's size so far."""
-        parts = self.parts
-        merged = self.merged
-        count = len(parts) - merged
-        if count > 1:
-            parts[merged:] = ["".join(parts[merged:])]
-        if count > 0:
-            self.size += len(parts[merged])
-            self.merged = merged + 1
-        return self.size
-
-    def snapshot(self) -> dict[str, Any]:
-        """The block as the SDK's accumulate_event would hold it, as a plain dict."""
-        out = dict(self.start)
-        kind = self.type
-        if kind == "text":
-            out["text"] = (out.get("text") or "") + self.joined()
-            if self.citations:
-                out["citations"] = [*(out.get("citations") or []), *self.citations]
-        elif kind == "thinking":
-            out["thinking"] = (out.get("thinking") or "") + self.joined()
-            if self.signature is not None:
-                out["signature"] = self.signature
-        elif kind in TOOL_INPUT_BLOCKS:
-            text = self.joined()
-            if text:
-                if self.call is not None and self.call.input is not None:
-                    out["input"] = self.call.input
-                else:
-                    # Unparseable even partially: keep the input the block started with.
-                    with suppress(ValueError):
-                        out["input"] = jiter.from_json(text.encode(), partial_mode=True)
-        elif kind == "compaction" and self.compaction is not None:
-            out["content"] = self.compaction.get("content")
-            out["encrypted_content"] = self.compaction.get("encrypted_content")
-        return out
 
 
 class Accumulator:
@@ -180,7 +74,7 @@ class Accumulator:
                 maximum=self.max_blocks,
                 value=len(self.blocks) + 1,
             )
-        block = Block(index, start)
+        block = Block(index, start, MERGES.get(start["type"]))
         self.blocks.append(block)
         self.open = block
         return block

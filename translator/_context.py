@@ -3,9 +3,11 @@
 A handler records into the accumulator, reads the config, opens a logical message with
 `begin()` and sends a chunk with `emit()` (or `emit_arguments()`, a tool call's argument chunk,
 the hottest path of a tool-heavy stream); the end of the stream is `end()`, which emits the one
-stop reason and the usage. Nothing else of the translator is reachable from here, so the
-handlers, the guards and the tracing depend on this module and never on the façade
-(`_translator`), and the package's import graph has no circle (scripts/import_graph.py).
+stop reason and the usage. What the open block's handlers keep between its events (templates, a
+held chunk) is `emitting`, apart from the block's record in the accumulator. Nothing else of the
+translator is reachable from here, so the handlers, the guards and the tracing depend on this
+module and never on the façade (`_translator`), and the package's import graph has no circle
+(scripts/import_graph.py).
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from __future__ import annotations
 from typing import Any, TypeVar
 
 from ._accumulator import Accumulator
+from ._block import Emission
 from ._config import TranslatorConfig
 from ._errors import UsageError
 from ._ids import decrement_id, otid_for, valid_message_id
@@ -60,6 +63,7 @@ class Context:
         "_message_id",
         "acc",
         "config",
+        "emitting",
         "ended",
         "events",
         "letta_stop",
@@ -71,6 +75,9 @@ class Context:
     def __init__(self, config: TranslatorConfig, trace: SpanRecorder | None) -> None:
         self.config = config
         self.acc = Accumulator(config.max_blocks, config.max_block_chars)
+        #: What the open block's handlers keep while it streams (set by its start handler,
+        #: None when no block is open or its kind keeps nothing).
+        self.emitting: Emission | None = None
         #: The messages emitted since the caller last took them.
         self.out: list[Message] = []
         #: Events fed so far (the one that failed included).

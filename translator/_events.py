@@ -18,18 +18,17 @@ from typing import Any, get_args
 
 from ._errors import LimitExceededError, MalformedEventError, UsageError
 from ._fields import check_block, check_message_delta, check_message_start, check_structured_delta
+from ._kinds import DELTAS
 
-__all__ = ["DELTA_PAYLOAD", "Event", "is_derived", "normalise"]
+__all__ = ["DELTA_PAYLOAD", "TRIGGERS", "BlockStart", "Event", "is_derived", "normalise"]
 
 # The string field each streamed delta type carries; the trigger name is the delta type itself.
+# Both vocabularies are the block kinds' declarations (`_kinds`), not a list of their own.
 DELTA_PAYLOAD: dict[str, str] = {
-    "text_delta": "text",
-    "input_json_delta": "partial_json",
-    "thinking_delta": "thinking",
-    "signature_delta": "signature",
+    d.type: d.payload for d in DELTAS.values() if d.payload is not None
 }
 # Deltas whose payload is structured: the whole delta is kept as a dict.
-_STRUCTURED_DELTAS = frozenset({"citations_delta", "compaction_delta"})
+_STRUCTURED_DELTAS = frozenset(d.type for d in DELTAS.values() if d.payload is None)
 UNKNOWN_DELTA = "unknown_delta"
 _WIRE = {dtype: f"content_block_delta ({dtype})" for dtype in DELTA_PAYLOAD}
 
@@ -46,6 +45,8 @@ _BOUNDARY = frozenset(
 )
 # Every event type of the protocol: the boundary events and the deltas.
 EVENT_TYPES = frozenset({*_BOUNDARY, "content_block_delta"})
+# Every trigger an event read here can fire: what the table must accept, and no more.
+TRIGGERS = frozenset({*_BOUNDARY, *DELTA_PAYLOAD, *_STRUCTURED_DELTAS, UNKNOWN_DELTA})
 
 
 # The `index` of an event that addresses no content block (never a valid index).
@@ -56,8 +57,9 @@ class Event:
     """A normalised event: `kind` is the machine trigger it fires.
 
     `index` is the content-block index (`NO_INDEX` when the event has none); `text` is a streamed
-    delta's string, or a content_block_start's block type; `data` is the plain-dict body of a
-    boundary or structured event, else None; `wire` names the event as it appeared, for errors.
+    delta's string ("" for any other event); `data` is the plain-dict body of a boundary or
+    structured event, else None; `wire` names the event as it appeared, for errors. A
+    content_block_start is a `BlockStart`, which also carries its block's type.
     """
 
     __slots__ = ("data", "index", "kind", "text", "wire")
@@ -71,6 +73,17 @@ class Event:
 
     def __repr__(self) -> str:
         return f"Event({self.wire}, index={self.index})"
+
+
+class BlockStart(Event):
+    """A content_block_start: `block_type` is its block's type, which the machine's guards
+    choose the block's state by."""
+
+    __slots__ = ("block_type",)
+
+    def __init__(self, index: int, block_type: str, data: dict[str, Any], wire: str) -> None:
+        super().__init__("content_block_start", index, "", data, wire)
+        self.block_type = block_type
 
 
 def _malformed(detail: str, wire: str | None) -> MalformedEventError:
@@ -108,8 +121,7 @@ def _from_dict(raw: dict[str, Any]) -> Event:
     if kind == "content_block_start":
         block: Any = raw.get("content_block")
         check_block(block, "content_block", kind)
-        # The block type travels in `text`: the machine's guards choose the state by it.
-        return Event(kind, _index(raw.get("index"), kind), block["type"], raw, kind)
+        return BlockStart(_index(raw.get("index"), kind), block["type"], raw, kind)
     if kind == "content_block_stop":
         return Event(kind, _index(raw.get("index"), kind), "", raw, kind)
     if kind == "message_start":
@@ -252,11 +264,11 @@ def prefilled_events(blocks: list[dict[str, Any]], max_blocks: int) -> list[Even
             maximum=max_blocks,
             value=len(blocks),
         )
-    events = []
+    events: list[Event] = []
     for index, block in enumerate(blocks):
         wire = f"message_start (content[{index}])"
         start = {"type": "content_block_start", "index": index, "content_block": block}
         stop = {"type": "content_block_stop", "index": index}
-        events.append(Event("content_block_start", index, block["type"], start, wire))
+        events.append(BlockStart(index, block["type"], start, wire))
         events.append(Event("content_block_stop", index, "", stop, wire))
     return events

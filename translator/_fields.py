@@ -15,6 +15,7 @@ from __future__ import annotations
 from typing import Any
 
 from ._errors import MalformedEventError
+from ._kinds import DELTAS, KINDS, Field
 
 __all__ = ["check_block", "check_message_delta", "check_message_start", "check_structured_delta"]
 
@@ -25,13 +26,15 @@ _STR = (str,)
 _DICT = (dict,)
 _LIST = (list,)
 
-# The fields of the block types the translator streams (for passthrough blocks: just `type`).
-_BLOCK_FIELDS: dict[str, tuple[tuple[str, tuple[type, ...], int], ...]] = {
-    "text": (("text", _STR, _REQUIRED), ("citations", _LIST, _NULLABLE)),
-    "thinking": (("thinking", _STR, _REQUIRED), ("signature", _STR, _REQUIRED)),
-    "redacted_thinking": (("data", _STR, _REQUIRED),),
-    "tool_use": (("id", _STR, _REQUIRED), ("name", _STR, _REQUIRED), ("input", _DICT, _REQUIRED)),
-}
+_Fields = tuple[tuple[str, tuple[type, ...], int], ...]
+
+
+def _rules(fields: tuple[Field, ...]) -> _Fields:
+    return tuple((f.name, f.types, _NULLABLE if f.nullable else _REQUIRED) for f in fields)
+
+
+# The fields each block kind's start must carry, as its declaration says (`_kinds`).
+_BLOCK_FIELDS: dict[str, _Fields] = {kind.type: _rules(kind.start) for kind in KINDS if kind.start}
 _MESSAGE_FIELDS = (
     ("id", _STR, _REQUIRED),
     ("type", _STR, _REQUIRED),
@@ -49,9 +52,9 @@ _DELTA_FIELDS = (
     ("stop_details", _DICT, _NULLABLE),
     ("container", _DICT, _NULLABLE),
 )
-_STRUCTURED_DELTA_FIELDS: dict[str, tuple[tuple[str, tuple[type, ...], int], ...]] = {
-    "citations_delta": (("citation", _DICT, _REQUIRED),),
-    "compaction_delta": (("content", _STR, _NULLABLE), ("encrypted_content", _STR, _NULLABLE)),
+# The fields of each structured delta, as the kinds that accept it declare them.
+_STRUCTURED_DELTA_FIELDS: dict[str, _Fields] = {
+    delta.type: _rules(delta.fields) for delta in DELTAS.values() if delta.payload is None
 }
 # The counts `Translator.usage()` reports.
 _COUNTS = (
@@ -78,7 +81,7 @@ def _bad(where: str, what: str, value: Any, present: bool, wire: str) -> Malform
 
 def _check_fields(
     obj: dict[str, Any],
-    fields: tuple[tuple[str, tuple[type, ...], int], ...],
+    fields: _Fields,
     where: str,
     wire: str,
 ) -> None:

@@ -1,5 +1,7 @@
 """The per-block state of a legacy-mode tool call (see `handlers.legacy`), in a leaf module so
-that the block record (`_accumulator.Block`) can type it without importing the handlers."""
+that the block record (`_block.Block`) and the handlers can type it without a circle: the
+scan's emission state (`ToolCallState`, the handlers') and what it found in the arguments
+(`LegacyArguments`, part of the record, read by `tool_calls()` and `reasoning_content()`)."""
 
 from __future__ import annotations
 
@@ -10,13 +12,26 @@ from ._jsonscan import ObjectScanner
 if TYPE_CHECKING:
     from ._messages import ApprovalRequestMessage, ToolCallMessage
 
-__all__ = ["ToolCallState"]
+__all__ = ["LegacyArguments", "ToolCallState"]
+
+
+class LegacyArguments:
+    """A legacy-mode call's arguments as the scan split them: the thoughts member's decoded
+    text, and the arguments without it (as streamed to the client)."""
+
+    __slots__ = ("stripped", "thoughts", "thoughts_key")
+
+    def __init__(self, thoughts_key: str | None) -> None:
+        self.thoughts_key = thoughts_key
+        self.thoughts: list[str] = []
+        self.stripped: list[str] = []
 
 
 class ToolCallState:
     """What one legacy-mode tool call has streamed so far."""
 
     __slots__ = (
+        "arguments",
         "assistant",
         "assistant_template",
         "call_template",
@@ -26,9 +41,6 @@ class ToolCallState:
         "pending",
         "released",
         "scanner",
-        "stripped",
-        "thoughts",
-        "thoughts_key",
         "thoughts_template",
     )
 
@@ -39,7 +51,7 @@ class ToolCallState:
         message_key: str | None,
     ) -> None:
         self.cls = cls
-        self.thoughts_key = thoughts_key
+        self.arguments = LegacyArguments(thoughts_key)
         self.message_key = message_key
         self.assistant = message_key is not None
         extract = {key for key in (thoughts_key, message_key) if key is not None}
@@ -48,8 +60,6 @@ class ToolCallState:
         # call's chunks are out, and reasoning never follows its call: it is removed from the
         # call but not streamed (`once`); message_param() still sends the model's text back.
         self.scanner = ObjectScanner(extract, strip, once=strip)
-        self.thoughts: list[str] = []
-        self.stripped: list[str] = []
         self.pending: list[str] = []
         self.released = False
         self.failed = False
@@ -58,6 +68,6 @@ class ToolCallState:
         self.call_template: dict[str, Any] | None = None
 
     def thoughts_done(self) -> bool:
-        key = self.thoughts_key
+        key = self.arguments.thoughts_key
         scanner = self.scanner
         return key is None or scanner.complete or (scanner.seen(key) and scanner.finished(key))

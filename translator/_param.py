@@ -38,11 +38,11 @@ import typing_extensions
 from anthropic.types.beta import BetaMessageParam
 from anthropic.types.beta.beta_content_block_param import BetaContentBlockParam
 
-from ._accumulator import TOOL_INPUT_BLOCKS
 from ._arguments import copy_json, parse_arguments
+from ._kinds import TOOL_INPUT_BLOCKS
 
 if TYPE_CHECKING:
-    from ._accumulator import Block
+    from ._block import Block
 
 __all__ = ["block_param_types", "message_param"]
 

@@ -15,7 +15,8 @@ from anthropic.types.beta import BetaMessage
 from ._accumulator import Accumulator, ToolCall
 from ._arguments import copy_json
 from ._config import TranslatorConfig
-from ._messages import ContentPart, ReasoningContent, RedactedReasoningContent, TextContent
+from ._kinds import BY_TYPE
+from ._messages import ContentPart, TextContent
 from ._usage import usage
 from .handlers import legacy, tool_use
 
@@ -49,28 +50,18 @@ def tool_calls(acc: Accumulator) -> list[ToolCall]:
 
 def reasoning_content(acc: Accumulator, config: TranslatorConfig) -> list[ContentPart]:
     """Letta content parts, one per thinking, redacted-thinking or text block (see
-    `Translator.reasoning_content`)."""
+    `Translator.reasoning_content`): each kind's declared part (`_kinds`), and a tool call's
+    thoughts in the legacy inner-thoughts mode."""
     parts: list[ContentPart] = []
-    monologue = config.text_as == "reasoning"
     for block in acc.blocks:
-        kind = block.type
-        state = block.tool_state
-        if kind == "tool_use" and state is not None:
-            if state.thoughts:
-                parts.append(TextContent(text=legacy.thoughts_text(state)))
+        arguments = block.legacy
+        if arguments is not None:
+            if arguments.thoughts:
+                parts.append(TextContent(text=legacy.thoughts_text(arguments)))
             continue
-        if kind == "thinking" and block.stopped:
-            snap = block.snapshot()
-            parts.append(
-                ReasoningContent(
-                    is_native=True,
-                    reasoning=snap.get("thinking") or "",
-                    signature=snap.get("signature") or None,
-                )
-            )
-        elif kind == "redacted_thinking" and block.stopped:
-            parts.append(RedactedReasoningContent(data=block.start.get("data") or ""))
-        elif kind == "text":
-            text = block.snapshot().get("text") or ""
-            parts.append(TextContent(text=legacy.strip_tags(text) if monologue else text))
+        kind = BY_TYPE.get(block.type)
+        if kind is not None and kind.reasoning is not None:
+            part = kind.reasoning(block, config)
+            if part is not None:
+                parts.append(part)
     return parts

@@ -30,6 +30,11 @@ House rules (after h11's `_state.py`):
 1. Everything that decides whether an event is legal, or what a call does in a state, lives in
    this file: the table and its guards. Handlers only act on moves the table has already chosen.
 2. Nothing here builds a message. Each table row names the handler that does.
+3. A block kind is declared once, in `_kinds`: the rows of a kind with its own state (its
+   start row with guard `is_<type>_block`, one internal row per declared delta, its stop) are
+   generated from that declaration, with the handlers of `handlers/<type>.py`. At import the
+   table is checked against the event boundary (`_events.TRIGGERS`): a trigger one side has and
+   the other has not is a `TableMismatchError` naming it.
 
 The table is data. `_machine` builds the `transitions` Machine from it, and derives the
 translator's per-event dispatch from that Machine object (never from this list directly), so
@@ -41,25 +46,30 @@ lets the translator dispatch them through a dict lookup derived from the Machine
 
 from __future__ import annotations
 
+import importlib
 from collections.abc import Callable
 from enum import StrEnum
-from typing import TYPE_CHECKING, NamedTuple
+from typing import TYPE_CHECKING, NamedTuple, cast
 
-from .handlers import (
-    ending,
-    message,
-    passthrough,
-    redacted_thinking,
-    text,
-    thinking,
-    tool_use,
-)
+from ._events import TRIGGERS, BlockStart
+from ._kinds import KINDS, KNOWN_BLOCK_TYPES, OWN_STATE_KINDS, PASSTHROUGH, BlockKind, accepting
+from .handlers import ending, message, passthrough, thinking
 
 if TYPE_CHECKING:
+    from types import ModuleType
+
     from ._context import Context
     from ._events import Event
 
-__all__ = ["GUARD_FAILURES", "SELF_TRIGGERS", "STATES", "TRANSITIONS", "Row", "State"]
+__all__ = [
+    "GUARD_FAILURES",
+    "SELF_TRIGGERS",
+    "STATES",
+    "TRANSITIONS",
+    "Row",
+    "State",
+    "TableMismatchError",
+]
 
 IDLE = "idle"
 MESSAGE = "message"
@@ -67,11 +77,12 @@ TEXT = "text"
 TOOL_USE = "tool_use"
 THINKING = "thinking"
 REDACTED_THINKING = "redacted_thinking"
-PASSTHROUGH = "passthrough"
 DONE = "done"
 FAILED = "failed"
 
-STATES = (IDLE, MESSAGE, TEXT, TOOL_USE, THINKING, REDACTED_THINKING, PASSTHROUGH, DONE, FAILED)
+# A block kind with a state of its own (`_kinds`) has it here, in declaration order.
+BLOCK_STATES = (*(kind.type for kind in OWN_STATE_KINDS), PASSTHROUGH)
+STATES = (IDLE, MESSAGE, *BLOCK_STATES, DONE, FAILED)
 
 
 class State(StrEnum):
@@ -92,36 +103,20 @@ class State(StrEnum):
     PASSTHROUGH = PASSTHROUGH
     DONE = DONE
     FAILED = FAILED
+    # A declared kind's state that has no member above gets one, named as it.
+    _ignore_ = "_name"
+    for _name in BLOCK_STATES:
+        if _name.upper() not in vars():
+            vars()[_name.upper()] = _name
 
 
-BLOCK_STATES = (TEXT, TOOL_USE, THINKING, REDACTED_THINKING, PASSTHROUGH)
 OPEN_STATES = (IDLE, MESSAGE, *BLOCK_STATES)
 
 Guard = Callable[["Context", "Event"], bool]
 Handler = Callable[["Context", "Event"], None]
 
 # Block types with a state of their own; every other type goes to passthrough.
-_OWN_STATE_BLOCKS = frozenset({"text", "tool_use", "thinking", "redacted_thinking"})
-# Block types the SDK (2.14, beta included) knows; an unknown delta is accepted only on others.
-KNOWN_BLOCK_TYPES = frozenset(
-    {
-        *_OWN_STATE_BLOCKS,
-        "server_tool_use",
-        "web_search_tool_result",
-        "web_fetch_tool_result",
-        "code_execution_tool_result",
-        "bash_code_execution_tool_result",
-        "text_editor_code_execution_tool_result",
-        "tool_search_tool_result",
-        "container_upload",
-        "advisor_tool_result",
-        "mcp_tool_use",
-        "mcp_tool_result",
-        "compaction",
-        "fallback",
-        "mcp_tool_listing",
-    }
-)
+_OWN_STATE_BLOCKS = frozenset(kind.type for kind in OWN_STATE_KINDS)
 
 
 # --- guards: (context, event) -> bool -----------------------------------------------------
@@ -138,35 +133,46 @@ def is_open_index(ctx: Context, ev: Event) -> bool:
     return block is not None and block.index == ev.index
 
 
-def is_text_block(ctx: Context, ev: Event) -> bool:
-    return ev.text == "text"
+def _block_type(ev: Event) -> str:
+    # Only content_block_start rows carry block-type guards, and every such event is a BlockStart.
+    return ev.block_type if isinstance(ev, BlockStart) else ""
 
 
-def is_tool_use_block(ctx: Context, ev: Event) -> bool:
-    return ev.text == "tool_use"
+def _is_block(block_type: str) -> Guard:
+    """The start guard of a kind with its own state: `is_<type>_block`."""
+
+    def guard(ctx: Context, ev: Event) -> bool:
+        return _block_type(ev) == block_type
+
+    guard.__name__ = guard.__qualname__ = f"is_{block_type}_block"
+    guard.__doc__ = f"The block that starts is a {block_type} block."
+    return guard
 
 
-def is_thinking_block(ctx: Context, ev: Event) -> bool:
-    return ev.text == "thinking"
-
-
-def is_redacted_thinking_block(ctx: Context, ev: Event) -> bool:
-    return ev.text == "redacted_thinking"
+# The start guard of each own-state kind, also a name of this module (is_text_block, ...), as
+# the diagram export and states/README.md cite it.
+BLOCK_GUARDS: dict[str, Guard] = {kind.type: _is_block(kind.type) for kind in OWN_STATE_KINDS}
+globals().update({guard.__name__: guard for guard in BLOCK_GUARDS.values()})
 
 
 def is_passthrough_block(ctx: Context, ev: Event) -> bool:
-    return ev.text not in _OWN_STATE_BLOCKS
+    return _block_type(ev) not in _OWN_STATE_BLOCKS
+
+
+# The passthrough kinds that take each delta, from their declarations.
+_TOOL_INPUT_TYPES = accepting(PASSTHROUGH, "input_json_delta")
+_COMPACTION_TYPES = accepting(PASSTHROUGH, "compaction_delta")
 
 
 def takes_tool_input(ctx: Context, ev: Event) -> bool:
     """input_json_delta in passthrough only feeds server and MCP tool use blocks."""
     block = ctx.acc.open
-    return block is not None and block.type in ("server_tool_use", "mcp_tool_use")
+    return block is not None and block.type in _TOOL_INPUT_TYPES
 
 
 def is_compaction_block(ctx: Context, ev: Event) -> bool:
     block = ctx.acc.open
-    return block is not None and block.type == "compaction"
+    return block is not None and block.type in _COMPACTION_TYPES
 
 
 def is_unknown_block(ctx: Context, ev: Event) -> bool:
@@ -253,42 +259,67 @@ SELF_TRIGGERS = frozenset({FINISH, CANCEL, LATE_EVENT, ABORT})
 _START = (is_next_index,)
 _OPEN = (is_open_index,)
 
+
+def _handlers(kind: BlockKind) -> ModuleType:
+    """The handler module of a kind with its own state: `translator.handlers.<type>`."""
+    return importlib.import_module(f"{__package__}.handlers.{kind.type}")
+
+
+def _handler(module: ModuleType, name: str) -> Handler:
+    handler = getattr(module, name, None)
+    if not callable(handler):
+        raise TableMismatchError(f"{module.__name__} has no handler {name}() for its rows")
+    return cast(Handler, handler)
+
+
+def _start_rows() -> list[Row]:
+    """`message` -> each own-state kind's state, then everything else -> passthrough."""
+    rows = [
+        Row(
+            "content_block_start",
+            MESSAGE,
+            kind.type,
+            (*_START, BLOCK_GUARDS[kind.type]),
+            _handler(_handlers(kind), "start"),
+        )
+        for kind in OWN_STATE_KINDS
+    ]
+    rows.append(
+        Row(
+            "content_block_start",
+            MESSAGE,
+            PASSTHROUGH,
+            (*_START, is_passthrough_block),
+            passthrough.start,
+        )
+    )
+    return rows
+
+
+def _block_rows(kind: BlockKind) -> list[Row]:
+    """An own-state kind's state: one internal row per delta it accepts, then its stop."""
+    module = _handlers(kind)
+    rows = [Row(d.type, kind.type, None, _OPEN, _handler(module, d.type)) for d in kind.deltas]
+    rows.append(Row("content_block_stop", kind.type, MESSAGE, _OPEN, _handler(module, "stop")))
+    return rows
+
+
+class TableMismatchError(Exception):
+    """The table and the event boundary disagree on a trigger (raised at import: a declaration
+    or a row is missing)."""
+
+
 TRANSITIONS: tuple[Row, ...] = (
     # State: idle
     Row("message_start", IDLE, MESSAGE, (), message.message_start),
-    # State: message (between blocks). The first start row whose guards pass wins.
-    Row("content_block_start", MESSAGE, TEXT, (*_START, is_text_block), text.start),
-    Row("content_block_start", MESSAGE, TOOL_USE, (*_START, is_tool_use_block), tool_use.start),
-    Row("content_block_start", MESSAGE, THINKING, (*_START, is_thinking_block), thinking.start),
-    Row(
-        "content_block_start",
-        MESSAGE,
-        REDACTED_THINKING,
-        (*_START, is_redacted_thinking_block),
-        redacted_thinking.start,
-    ),
-    Row(
-        "content_block_start",
-        MESSAGE,
-        PASSTHROUGH,
-        (*_START, is_passthrough_block),
-        passthrough.start,
-    ),
+    # State: message (between blocks). The first start row whose guards pass wins: one per
+    # block kind with its own state (`_kinds`), then passthrough for every other type.
+    *_start_rows(),
     Row("message_delta", MESSAGE, None, (), message.message_delta),
     Row("message_stop", MESSAGE, DONE, (), message.message_stop),
-    # State: text
-    Row("text_delta", TEXT, None, _OPEN, text.text_delta),
-    Row("citations_delta", TEXT, None, _OPEN, text.citations_delta),
-    Row("content_block_stop", TEXT, MESSAGE, _OPEN, text.stop),
-    # State: tool_use
-    Row("input_json_delta", TOOL_USE, None, _OPEN, tool_use.input_json_delta),
-    Row("content_block_stop", TOOL_USE, MESSAGE, _OPEN, tool_use.stop),
-    # State: thinking
-    Row("thinking_delta", THINKING, None, _OPEN, thinking.thinking_delta),
-    Row("signature_delta", THINKING, None, _OPEN, thinking.signature_delta),
-    Row("content_block_stop", THINKING, MESSAGE, _OPEN, thinking.stop),
-    # State: redacted_thinking (complete on its start: no deltas)
-    Row("content_block_stop", REDACTED_THINKING, MESSAGE, _OPEN, redacted_thinking.stop),
+    # States: one per block kind with its own state, its rows from its declaration. (A kind
+    # without deltas, like redacted_thinking, is complete on its start: only its stop.)
+    *(row for kind in OWN_STATE_KINDS for row in _block_rows(kind)),
     # State: passthrough
     Row(
         "input_json_delta",
@@ -331,3 +362,32 @@ TRANSITIONS: tuple[Row, ...] = (
     # Already failed (the move into failed raised, or fail() came later): nothing more to end.
     Row(ABORT, FAILED, None),
 )
+
+
+def _check_vocabulary(
+    rows: tuple[Row, ...], produced: frozenset[str], kinds: tuple[BlockKind, ...] = KINDS
+) -> None:
+    """Every trigger of the table can come out of the event boundary, and every trigger the
+    boundary can fire has a row: otherwise a declaration or a row is missing."""
+    table = {row.trigger for row in rows} - SELF_TRIGGERS
+    for trigger in sorted(table - produced):
+        raise TableMismatchError(
+            f"the table has rows for trigger {trigger!r}, which no event read by _events fires "
+            "(declare its delta in _kinds)"
+        )
+    for trigger in sorted(produced - table):
+        raise TableMismatchError(
+            f"the event boundary fires trigger {trigger!r}, which no row of the table accepts "
+            "(a kind declares a delta no state takes)"
+        )
+    moves = {(row.trigger, row.source) for row in rows}
+    for kind in kinds:
+        for delta in kind.deltas:
+            if (delta.type, kind.state_name) not in moves:
+                raise TableMismatchError(
+                    f"block kind {kind.type!r} takes trigger {delta.type!r}, which no row of "
+                    f"state {kind.state_name} accepts"
+                )
+
+
+_check_vocabulary(TRANSITIONS, TRIGGERS)

@@ -17,7 +17,16 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-__all__ = ["TagStripper"]
+__all__ = ["THINKING_TAGS", "TagStripper", "strip_tags"]
+
+# The tags legacy models wrap their inner monologue in.
+THINKING_TAGS = ("<thinking>", "</thinking>")
+_TAG_PATTERN = re.compile("|".join(re.escape(tag) for tag in THINKING_TAGS))
+
+
+def strip_tags(text: str) -> str:
+    """The whole-text equivalent of what TagStripper streams."""
+    return _TAG_PATTERN.sub("", text)
 
 
 class TagStripper:

@@ -18,27 +18,23 @@ call must not speak before it is approved.
 from __future__ import annotations
 
 import json
-import re
 from typing import TYPE_CHECKING, Any
 
 from .._arguments import wire_text
 from .._jsonscan import JSONScanError
-from .._legacy_state import ToolCallState
+from .._legacy_state import LegacyArguments, ToolCallState
 from .._messages import (
     ApprovalRequestMessage,
     AssistantMessage,
     ReasoningMessage,
     ToolCallMessage,
 )
-from .._tags import TagStripper
+from .._tags import THINKING_TAGS, TagStripper
 from ._emit import tool_delta
 
 if TYPE_CHECKING:
-    from .._accumulator import Block
+    from .._block import Block
     from .._context import Context
-
-THINKING_TAGS = ("<thinking>", "</thinking>")
-_TAG_PATTERN = re.compile("|".join(re.escape(tag) for tag in THINKING_TAGS))
 
 
 def tool_state(
@@ -86,7 +82,7 @@ def scan(ctx: Context, block: Block, state: ToolCallState, text: str) -> None:
         if not piece:
             continue
         if key is None:
-            state.stripped.append(piece)
+            state.arguments.stripped.append(piece)
             if state.assistant:
                 continue
             if state.released:
@@ -96,8 +92,8 @@ def scan(ctx: Context, block: Block, state: ToolCallState, text: str) -> None:
                 ctx.emit_arguments(state.cls, state.call_template, piece, block.start["id"])
             else:
                 state.pending.append(piece)
-        elif key == state.thoughts_key:
-            state.thoughts.append(piece)
+        elif key == state.arguments.thoughts_key:
+            state.arguments.thoughts.append(piece)
             if state.thoughts_template is None:
                 state.thoughts_template = ctx.begin(
                     ReasoningMessage, source="non_reasoner_model", reasoning=""
@@ -149,17 +145,17 @@ def _call_chunk(
     ctx.emit(state.cls, {**state.call_template, "tool_call": delta}, "tool_calls", delta)
 
 
-def without_thoughts(state: ToolCallState, parsed: Any) -> Any:
+def without_thoughts(arguments: LegacyArguments, parsed: Any) -> Any:
     """The parsed input as the runtime sees it: the thoughts member removed, like the stream."""
-    key = state.thoughts_key
+    key = arguments.thoughts_key
     if key is not None and isinstance(parsed, dict) and isinstance(parsed.get(key), str):
         parsed = {k: v for k, v in parsed.items() if k != key}
     return parsed
 
 
-def thoughts_text(state: ToolCallState) -> str:
+def thoughts_text(arguments: LegacyArguments) -> str:
     """The decoded thoughts (a lone surrogate escape decodes to U+FFFD, as in the input)."""
-    return wire_text("".join(state.thoughts))
+    return wire_text("".join(arguments.thoughts))
 
 
 # --- text blocks ----------------------------------------------------------------------------
@@ -168,8 +164,3 @@ def thoughts_text(state: ToolCallState) -> str:
 def text_state(ctx: Context) -> TagStripper | None:
     """text_as="reasoning": a tag stripper; None for the other modes."""
     return TagStripper(THINKING_TAGS) if ctx.config.text_as == "reasoning" else None
-
-
-def strip_tags(text: str) -> str:
-    """The whole-text equivalent of what TagStripper streams."""
-    return _TAG_PATTERN.sub("", text)

@@ -18,6 +18,7 @@ if TYPE_CHECKING:
 
 def start(ctx: Context, ev: Event) -> None:
     ctx.acc.open_block(ev.index, own_start(ev, check=False))
+    ctx.emitting = None  # recorded, never emitted: nothing to keep
 
 
 def input_json_delta(ctx: Context, ev: Event) -> None:

@@ -16,9 +16,8 @@ if TYPE_CHECKING:
 def start(ctx: Context, ev: Event) -> None:
     content_block = own_start(ev)
     block = ctx.acc.open_block(ev.index, content_block)
-    block.template = template = ctx.begin(
-        HiddenReasoningMessage, state="redacted", hidden_reasoning=None
-    )
+    ctx.emitting = None  # complete on its start: nothing to keep
+    template = ctx.begin(HiddenReasoningMessage, state="redacted", hidden_reasoning=None)
     data = block.start.get("data")
     hidden = None if data is None else wire_text(data)
     ctx.emit(HiddenReasoningMessage, template, "hidden_reasoning", hidden)

@@ -5,17 +5,32 @@ removed; with `text_as="drop"` nothing is streamed (the text is still kept)."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from .._arguments import copy_json, wire_text
+from .._block import Block, Emission
 from .._messages import AssistantMessage, ReasoningMessage
 from . import legacy
 from ._emit import own_start
 
 if TYPE_CHECKING:
-    from .._accumulator import Block
     from .._context import Context
     from .._events import Event
+    from .._tags import TagStripper
+
+
+class TextEmission(Emission):
+    """A text block's logical message (None with text_as="drop") and, with
+    text_as="reasoning", the stripper of its `<thinking>` tags."""
+
+    __slots__ = ("stripper", "template")
+
+    def __init__(
+        self, block: Block, template: dict[str, Any] | None, stripper: TagStripper | None
+    ) -> None:
+        super().__init__(block)
+        self.template = template
+        self.stripper = stripper
 
 
 def start(ctx: Context, ev: Event) -> None:
@@ -25,43 +40,48 @@ def start(ctx: Context, ev: Event) -> None:
     mode = ctx.config.text_as
     initial = block.start.get("text")
     if mode == "drop":
-        return  # nothing on the wire; the text stays in snapshot() and reasoning_content()
-    if mode == "reasoning":
-        block.stripper = legacy.text_state(ctx)
-        block.template = ctx.begin(ReasoningMessage, source="non_reasoner_model", reasoning="")
-        if initial:
-            _monologue(ctx, block, initial)
+        # nothing on the wire; the text stays in snapshot() and reasoning_content()
+        ctx.emitting = TextEmission(block, None, None)
         return
-    block.template = template = ctx.begin(AssistantMessage, content="")
+    if mode == "reasoning":
+        template = ctx.begin(ReasoningMessage, source="non_reasoner_model", reasoning="")
+        ctx.emitting = em = TextEmission(block, template, legacy.text_state(ctx))
+        if initial:
+            _monologue(ctx, em, initial)
+        return
+    template = ctx.begin(AssistantMessage, content="")
+    ctx.emitting = TextEmission(block, template, None)
     if initial:
         ctx.emit(AssistantMessage, template, "content", wire_text(initial))
 
 
 def text_delta(ctx: Context, ev: Event) -> None:
     """Fires per text_delta: one assistant chunk per non-empty delta."""
-    block = ctx.acc.open
-    assert block is not None
+    em = ctx.emitting
+    # The row runs only in the state whose start handler set `emitting`: the narrowing is
+    # for mypy alone, kept off the hot path.
+    if TYPE_CHECKING:
+        assert type(em) is TextEmission
     text = ev.text
-    block.parts.append(text)
-    if not text or block.template is None:  # empty, or text_as="drop"
+    em.block.parts.append(text)
+    template = em.template
+    if not text or template is None:  # empty, or text_as="drop"
         return
-    if block.stripper is not None:
-        _monologue(ctx, block, text)
+    if em.stripper is not None:
+        _monologue(ctx, em, text)
         return
-    ctx.emit(
-        AssistantMessage, block.template, "content", text if text.isascii() else wire_text(text)
-    )
+    ctx.emit(AssistantMessage, template, "content", text if text.isascii() else wire_text(text))
 
 
-def _monologue(ctx: Context, block: Block, text: str) -> None:
+def _monologue(ctx: Context, em: TextEmission, text: str) -> None:
     """text_as="reasoning": non-native reasoning, `<thinking>` tags removed even when split
     across deltas (the stripper holds back at most a possible tag's prefix)."""
-    stripper = block.stripper
+    stripper = em.stripper
     assert stripper is not None
     released = stripper.feed(text) if text else stripper.flush()
     if released:
-        assert block.template is not None
-        ctx.emit(ReasoningMessage, block.template, "reasoning", wire_text(released))
+        assert em.template is not None
+        ctx.emit(ReasoningMessage, em.template, "reasoning", wire_text(released))
 
 
 def citations_delta(ctx: Context, ev: Event) -> None:
@@ -74,6 +94,9 @@ def citations_delta(ctx: Context, ev: Event) -> None:
 
 
 def stop(ctx: Context, ev: Event) -> None:
-    block = ctx.acc.close_block()
-    if block.stripper is not None:
-        _monologue(ctx, block, "")  # the held tail: a tag prefix that never became a tag
+    ctx.acc.close_block()
+    em = ctx.emitting
+    assert type(em) is TextEmission
+    ctx.emitting = None
+    if em.stripper is not None:
+        _monologue(ctx, em, "")  # the held tail: a tag prefix that never became a tag

@@ -11,15 +11,36 @@ from __future__ import annotations
 import json
 from typing import TYPE_CHECKING, Any
 
-from .._accumulator import Block, ToolCall
 from .._arguments import parse_arguments, wire_text
+from .._block import Block, Emission
 from .._messages import ApprovalRequestMessage, ToolCallMessage
+from .._results import ToolCall
 from . import legacy
 from ._emit import own_start, tool_delta
 
 if TYPE_CHECKING:
     from .._context import Context
     from .._events import Event
+    from .._legacy_state import ToolCallState
+
+
+class ToolEmission(Emission):
+    """A tool call's wire class and logical message, or, in a legacy mode, its scan (which
+    keeps its own messages)."""
+
+    __slots__ = ("legacy", "template", "wire_class")
+
+    def __init__(
+        self,
+        block: Block,
+        wire_class: type[ToolCallMessage | ApprovalRequestMessage],
+        template: dict[str, Any] | None,
+        legacy: ToolCallState | None,
+    ) -> None:
+        super().__init__(block)
+        self.wire_class = wire_class
+        self.template = template
+        self.legacy = legacy
 
 
 def _message_class(ctx: Context, name: str) -> type[ToolCallMessage | ApprovalRequestMessage]:
@@ -33,15 +54,17 @@ def start(ctx: Context, ev: Event) -> None:
     name = content_block["name"]
     call_id = content_block["id"]
     block = ctx.acc.open_block(ev.index, content_block)
-    block.wire_class = cls = _message_class(ctx, name)
+    cls = _message_class(ctx, name)
     state = legacy.tool_state(ctx, name, cls)
     if state is not None:
-        block.tool_state = state
+        ctx.emitting = ToolEmission(block, cls, None, state)
+        block.legacy = state.arguments
         legacy.tool_start(ctx, block, state)
         return
-    block.template = template = ctx.begin(
+    template = ctx.begin(
         cls, approval=cls is ApprovalRequestMessage, tool_call=None, tool_calls=None
     )
+    ctx.emitting = ToolEmission(block, cls, template, None)
     prefilled = block.start.get("input")
     arguments = wire_text(prefilled_arguments(prefilled)[0]) if prefilled else None
     first = tool_delta(name=name, arguments=arguments, tool_call_id=call_id)
@@ -49,23 +72,24 @@ def start(ctx: Context, ev: Event) -> None:
 
 
 def input_json_delta(ctx: Context, ev: Event) -> None:
-    block = ctx.acc.open
-    assert block is not None
-    state = block.tool_state
-    if state is not None:
-        block.parts.append(ev.text)
-        if ev.text:
-            legacy.scan(ctx, block, state, ev.text)
-        return
-    assert block.template is not None
+    em = ctx.emitting
+    # The row runs only in the state whose start handler set `emitting`: the narrowing is
+    # for mypy alone, kept off the hot path.
+    if TYPE_CHECKING:
+        assert type(em) is ToolEmission
+    block = em.block
     text = ev.text
     block.parts.append(text)
+    template = em.template
+    if template is None:  # a legacy mode: the scan decides what goes out
+        assert em.legacy is not None
+        if text:
+            legacy.scan(ctx, block, em.legacy, text)
+        return
     if text:
         if not text.isascii():
             text = wire_text(text)  # a lone surrogate cannot go out; `arguments` keeps it
-        cls = block.wire_class
-        assert cls is not None
-        ctx.emit_arguments(cls, block.template, text, block.start["id"])
+        ctx.emit_arguments(em.wire_class, template, text, block.start["id"])
 
 
 def finalise(block: Block) -> ToolCall:
@@ -74,11 +98,11 @@ def finalise(block: Block) -> ToolCall:
     `arguments`, the text that streamed (in inner-thoughts mode: without the thoughts member),
     so the two agree even when a key is duplicated."""
     text = block.joined()
-    state = block.tool_state
+    scanned = block.legacy
     parsed: Any
     error: str | None = None
-    if state is not None and state.stripped:
-        arguments = "".join(state.stripped)
+    if scanned is not None and scanned.stripped:
+        arguments = "".join(scanned.stripped)
         parsed, error = parse_arguments(arguments)
     elif text:
         arguments = text
@@ -88,8 +112,8 @@ def finalise(block: Block) -> ToolCall:
         if parsed is None:
             parsed = {}
         arguments, error = prefilled_arguments(parsed)
-        if state is not None:
-            parsed = legacy.without_thoughts(state, parsed)
+        if scanned is not None:
+            parsed = legacy.without_thoughts(scanned, parsed)
     if not block.stopped:
         error = "the block never reached content_block_stop"
     elif error is None and not isinstance(parsed, dict):
@@ -119,6 +143,9 @@ def prefilled_arguments(prefilled: Any) -> tuple[str, str | None]:
 
 def stop(ctx: Context, ev: Event) -> None:
     block = ctx.acc.close_block()
-    if block.tool_state is not None:
-        legacy.tool_stop(ctx, block, block.tool_state)
+    em = ctx.emitting
+    assert type(em) is ToolEmission
+    ctx.emitting = None
+    if em.legacy is not None:
+        legacy.tool_stop(ctx, block, em.legacy)
     block.call = finalise(block)
