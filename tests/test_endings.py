@@ -365,9 +365,8 @@ MALFORMED_BODY = b"".join(sse(e) for e in TOOL_BASE[:3]) + FAULTS["decode"].bad_
 
 
 def _client_run(body: bytes, call: str, mode: str) -> tuple[list[Message], TranslatorError]:
-    import anthropic
 
-    from .loopback import Loopback, Reply
+    from .loopback import Loopback, Reply, async_sdk_client, sdk_client
 
     request: dict[str, Any] = {
         "model": "claude-test",
@@ -378,7 +377,7 @@ def _client_run(body: bytes, call: str, mode: str) -> tuple[list[Message], Trans
     got: list[Message] = []
     with Loopback([Reply(body)]) as server:
         if mode == "sync":
-            with anthropic.Anthropic(api_key="t", base_url=server.url, max_retries=0) as client:
+            with sdk_client(server.url) as client:
                 stream: Any = (
                     client.messages.stream(**request)
                     if call == "stream"
@@ -389,9 +388,7 @@ def _client_run(body: bytes, call: str, mode: str) -> tuple[list[Message], Trans
         else:
 
             async def main() -> None:
-                async with anthropic.AsyncAnthropic(
-                    api_key="t", base_url=server.url, max_retries=0
-                ) as client:
+                async with async_sdk_client(server.url) as client:
                     stream: Any = (
                         client.messages.stream(**request)
                         if call == "stream"
@@ -540,9 +537,8 @@ def test_a_cancellation_storm_leaves_every_stream_with_its_one_stop_reason() -> 
 def test_a_client_stream_closed_before_its_first_item_releases_it_and_cancels(call: str) -> None:
     """`create(stream=True)` has already sent the request: its response is closed. The helper's
     manager has not: closing before the first item sends nothing."""
-    import anthropic
 
-    from .loopback import Loopback, Reply
+    from .loopback import Loopback, Reply, sdk_client
 
     body = b"".join(sse(e) for e in BASE)
     request: dict[str, Any] = {
@@ -553,7 +549,7 @@ def test_a_client_stream_closed_before_its_first_item_releases_it_and_cancels(ca
     tr = Translator(config())
     with (
         Loopback([Reply(body, hold_after=len(body))]) as server,
-        anthropic.Anthropic(api_key="t", base_url=server.url, max_retries=0) as client,
+        sdk_client(server.url) as client,
     ):
         if call == "create":
             stream: Any = client.messages.create(**request, stream=True)

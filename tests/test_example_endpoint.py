@@ -11,7 +11,6 @@ import time
 from collections.abc import Iterator
 from typing import Any
 
-import anthropic
 import letta_client
 import pytest
 import uvicorn
@@ -19,7 +18,7 @@ import uvicorn
 from translator import TranslatorError, translate_sse
 
 from .helpers import REAL, ROOT, config
-from .loopback import Loopback, Reply, event_ends
+from .loopback import Loopback, Reply, async_sdk_client, event_ends
 from .test_letta_client import ours, same
 
 pytestmark = pytest.mark.filterwarnings("ignore:deprecated:DeprecationWarning")
@@ -50,7 +49,7 @@ class Endpoint:
     def __init__(self, upstream: Loopback) -> None:
         self.upstream = upstream
         example = _example()
-        self.client = anthropic.AsyncAnthropic(api_key="test", base_url=upstream.url, max_retries=0)
+        self.client = async_sdk_client(upstream.url)
         app = example.create_app(
             self.client, model="claude-test", config_factory=lambda agent_id, body: config()
         )

@@ -30,7 +30,7 @@ from translator import (
 from translator._sdk import error_event
 
 from .helpers import EDGE, REAL, config, load_events
-from .loopback import Loopback, Reply, event_ends
+from .loopback import Loopback, Reply, async_sdk_client, event_ends, sdk_client
 
 THINKING = REAL / "fantasy__testanthropicthinking-claude-sonnet-4-thinking-streaming-r1.sse"
 TEXT = REAL / "llm-anthropic__url-prompt.sse"
@@ -84,7 +84,7 @@ async def async_call(client: anthropic.AsyncAnthropic, call: str) -> Any:
 
 def run_sync(url: str, call: str, tr: Translator) -> tuple[Outcome, BaseException | None]:
     got: list[dict[str, Any]] = []
-    with anthropic.Anthropic(api_key="test", base_url=url, max_retries=0) as client:
+    with sdk_client(url) as client:
         try:
             for message in translate(sync_call(client, call), translator=tr):
                 got.append(message.model_dump())
@@ -96,7 +96,7 @@ def run_sync(url: str, call: str, tr: Translator) -> tuple[Outcome, BaseExceptio
 def run_async(url: str, call: str, tr: Translator) -> tuple[Outcome, BaseException | None]:
     async def main() -> tuple[Outcome, BaseException | None]:
         got: list[dict[str, Any]] = []
-        async with anthropic.AsyncAnthropic(api_key="test", base_url=url, max_retries=0) as client:
+        async with async_sdk_client(url) as client:
             try:
                 source = await async_call(client, call)
                 async for message in atranslate(source, translator=tr):
@@ -144,9 +144,7 @@ def test_a_recorded_stream_through_the_client_equals_its_events(
 
 def test_the_async_create_call_can_be_passed_unawaited() -> None:
     async def main() -> list[dict[str, Any]]:
-        async with anthropic.AsyncAnthropic(
-            api_key="test", base_url=server.url, max_retries=0
-        ) as client:
+        async with async_sdk_client(server.url) as client:
             coro = client.messages.create(**REQUEST, stream=True)
             return [m.model_dump() async for m in atranslate(coro, config())]
 
@@ -323,7 +321,7 @@ def test_closing_the_generator_closes_the_response_and_cancels(call: str) -> Non
     tr = Translator(config())
     with (
         Loopback([reply]) as server,
-        anthropic.Anthropic(api_key="test", base_url=server.url, max_retries=0) as client,
+        sdk_client(server.url) as client,
     ):
         source = sync_call(client, call)
         messages = translate(source, translator=tr)
@@ -341,7 +339,7 @@ def test_breaking_out_of_the_loop_closes_the_response_and_cancels() -> None:
     got: list[Any] = []
     with (
         Loopback([reply]) as server,
-        anthropic.Anthropic(api_key="test", base_url=server.url, max_retries=0) as client,
+        sdk_client(server.url) as client,
     ):
         for message in translate(client.messages.stream(**REQUEST), translator=tr):
             got.append(message)
@@ -358,7 +356,7 @@ def test_a_cancelled_task_closes_the_response_and_cancels(call: str) -> None:
     got: list[Any] = []
 
     async def main(url: str) -> None:
-        async with anthropic.AsyncAnthropic(api_key="test", base_url=url, max_retries=0) as client:
+        async with async_sdk_client(url) as client:
             reached = asyncio.Event()
 
             async def consume() -> None:
@@ -385,7 +383,7 @@ def test_a_task_cancelled_between_messages_under_aclosing() -> None:
     got: list[Any] = []
 
     async def main(url: str) -> None:
-        async with anthropic.AsyncAnthropic(api_key="test", base_url=url, max_retries=0) as client:
+        async with async_sdk_client(url) as client:
             reached = asyncio.Event()
 
             async def consume() -> None:

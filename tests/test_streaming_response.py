@@ -11,7 +11,6 @@ import asyncio
 from contextlib import aclosing
 from typing import Any
 
-import anthropic
 import pytest
 
 from translator import (
@@ -25,7 +24,7 @@ from translator import (
 )
 
 from .helpers import config, load_events
-from .loopback import Loopback, Reply, event_ends
+from .loopback import Loopback, Reply, async_sdk_client, event_ends, sdk_client
 from .test_sdk_client import OVERLOADED, REQUEST, STREAMS, THINKING, expected
 
 Got = tuple[list[dict[str, Any]], type[TranslatorError] | None]
@@ -37,7 +36,7 @@ def _api(client: Any, beta: bool) -> Any:
 
 def run_sync(url: str, beta: bool, tr: Translator, *, entered: bool = False) -> Got:
     got: list[dict[str, Any]] = []
-    with anthropic.Anthropic(api_key="test", base_url=url, max_retries=0) as client:
+    with sdk_client(url) as client:
         manager = _api(client, beta).create(**REQUEST, stream=True)
         try:
             if entered:  # the APIResponse the manager yields, rather than the manager
@@ -55,7 +54,7 @@ def run_sync(url: str, beta: bool, tr: Translator, *, entered: bool = False) -> 
 def run_async(url: str, beta: bool, tr: Translator, *, entered: bool = False) -> Got:
     async def main() -> Got:
         got: list[dict[str, Any]] = []
-        async with anthropic.AsyncAnthropic(api_key="test", base_url=url, max_retries=0) as client:
+        async with async_sdk_client(url) as client:
             manager = _api(client, beta).create(**REQUEST, stream=True)
             try:
                 if entered:
@@ -139,7 +138,7 @@ def test_a_consumer_leaving_closes_the_response() -> None:
     body = THINKING.read_bytes()
     tr = Translator(config())
     with Loopback([Reply(body, hold_after=event_ends(body)[4])]) as server:
-        with anthropic.Anthropic(api_key="test", base_url=server.url, max_retries=0) as client:
+        with sdk_client(server.url) as client:
             manager = client.messages.with_streaming_response.create(**REQUEST, stream=True)
             messages = translate(manager, translator=tr)
             next(messages)
@@ -153,7 +152,7 @@ def test_an_async_consumer_leaving_closes_the_response() -> None:
     tr = Translator(config())
 
     async def main(url: str) -> None:
-        async with anthropic.AsyncAnthropic(api_key="test", base_url=url, max_retries=0) as client:
+        async with async_sdk_client(url) as client:
             manager = client.messages.with_streaming_response.create(**REQUEST, stream=True)
             async with aclosing(atranslate(manager, translator=tr)) as messages:
                 async for _message in messages:
