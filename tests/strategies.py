@@ -145,7 +145,7 @@ json_values = st.recursive(
 json_objects = st.dictionaries(short_texts, json_values, max_size=4)
 # Text with `<thinking>` tags and pieces of them (legacy text_as="reasoning" strips the tags).
 tagged_texts = st.lists(
-    st.sampled_from(["<thinking>", "</thinking>", "<think", "ing>", "<", ">", "/", "a", " b\n"])
+    st.sampled_from(("<thinking>", "</thinking>", "<think", "ing>", "<", ">", "/", "a", " b\n"))
     | short_texts,
     max_size=6,
 ).map("".join)
@@ -162,16 +162,25 @@ letta_arguments = st.fixed_dictionaries(
 )
 
 
-@st.composite
-def json_text(draw: st.DrawFn, value: Any) -> str:
-    """`value` serialised the ways a model or an SDK may: compact or spaced, escaped or not."""
-    separators = draw(st.sampled_from([(", ", ": "), (",", ":")]))
+def _json_text(draw: st.DrawFn, value: Any) -> str:
+    """`value` serialised the ways a model or an SDK may: compact or spaced, escaped or not.
+
+    A drawing function rather than a strategy: called inside other draws, a strategy built
+    from an argument is a new object each time, which hypothesis validates anew (a tenth of the
+    property suite's time went to that)."""
+    separators = draw(st.sampled_from(((", ", ": "), (",", ":"))))
     return json.dumps(
         value,
         ensure_ascii=draw(st.booleans()),
         separators=separators,
-        indent=draw(st.sampled_from([None, None, 1])),
+        indent=draw(st.sampled_from((None, None, 1))),
     )
+
+
+@st.composite
+def json_text(draw: st.DrawFn, value: Any) -> str:
+    """`value` serialised the ways a model or an SDK may (`_json_text`), as a strategy."""
+    return _json_text(draw, value)
 
 
 # --- tool arguments the API really sends (translator._arguments states the policy) -------------
@@ -263,20 +272,20 @@ def _object(members: list[tuple[str, str]]) -> str:
 
 @st.composite
 def _awkward_member(draw: st.DrawFn) -> tuple[str, str, str]:
-    key = draw(st.sampled_from(["thinking", "thinking", "q", "n", "note"]))
-    kind = draw(st.sampled_from(["string", "value", "control", "nonfinite", "surrogate", "deep"]))
+    key = draw(st.sampled_from(("thinking", "thinking", "q", "n", "note")))
+    kind = draw(st.sampled_from(("string", "value", "control", "nonfinite", "surrogate", "deep")))
     if kind == "string":
         value = json.dumps(draw(texts), ensure_ascii=draw(st.booleans()))
     elif kind == "value":
         value = json.dumps(draw(json_values))
     elif kind == "control":  # a raw control character inside a string
         head, tail = draw(short_texts), draw(short_texts)
-        raw = draw(st.sampled_from(["\n", "\t", "\r", "\x01", "\x1f"]))
+        raw = draw(st.sampled_from(("\n", "\t", "\r", "\x01", "\x1f")))
         value = json.dumps(head)[:-1] + raw + json.dumps(tail)[1:]
     elif kind == "nonfinite":
-        value = draw(st.sampled_from(["NaN", "Infinity", "-Infinity", "[1, NaN]"]))
+        value = draw(st.sampled_from(("NaN", "Infinity", "-Infinity", "[1, NaN]")))
     elif kind == "surrogate":  # legal JSON text, never valid Unicode
-        lone = draw(st.sampled_from(["\\ud83d", "\\udc00", "\\uDBFF"]))
+        lone = draw(st.sampled_from(("\\ud83d", "\\udc00", "\\uDBFF")))
         value = '"' + json.dumps(draw(short_texts))[1:-1] + lone + '"'
     else:
         value = "[" * TOO_DEEP + "]" * TOO_DEEP
@@ -288,8 +297,13 @@ def awkward_arguments(draw: st.DrawFn) -> Arguments:
     """Argument text that fine-grained tool streaming can really send: raw control characters
     in strings, NaN and Infinity, duplicate keys (the thoughts key `thinking` too), escaped lone
     surrogates, nesting deeper than the parser's limit; mixed with ordinary members."""
-    members = tuple(draw(st.lists(_awkward_member(), min_size=1, max_size=4)))
+    members = tuple(draw(_AWKWARD_MEMBERS))
     return Arguments(_object([(k, v) for k, v, _ in members]), members)
+
+
+# Built once: strategies made inside a draw are new objects that hypothesis validates each time.
+_AWKWARD_MEMBERS = st.lists(_awkward_member(), min_size=1, max_size=4)
+_AWKWARD_ARGUMENTS = awkward_arguments()
 
 
 citations = st.one_of(
@@ -429,14 +443,22 @@ def _lines(events: list[Any]) -> str:
     return f"[\n    {body},\n]"
 
 
+# Unions drawn inside the block builders, built once (see _AWKWARD_MEMBERS).
+_BODY_TEXTS = texts | tagged_texts
+_START_TEXTS = st.just("") | texts
+_TOOL_ARGUMENTS = json_objects | letta_arguments
+_TEXTS_OR_NONE = st.none() | texts
+_OPAQUE_OR_NONE = st.none() | opaque
+
+
 def _text_block(draw: st.DrawFn, prefilled: bool) -> Block:
-    body = draw(texts | tagged_texts)
+    body = draw(_BODY_TEXTS)
     found = tuple(draw(st.lists(citations, max_size=2)))
     if prefilled:
         start: dict[str, Any] = {"type": "text", "text": body, "citations": list(found) or None}
         return Block("text", start, prefilled=True)
-    start = {"type": "text", "text": draw(st.just("") | texts)}
-    shape = draw(st.sampled_from(["absent", "none", "empty"]))
+    start = {"type": "text", "text": draw(_START_TEXTS)}
+    shape = draw(st.sampled_from(("absent", "none", "empty")))
     if shape != "absent":
         start["citations"] = None if shape == "none" else []
     side = tuple({"type": "citations_delta", "citation": c} for c in found)
@@ -450,7 +472,7 @@ def _thinking_block(draw: st.DrawFn, prefilled: bool) -> Block:
         signature = signatures[-1] if signatures else ""
         start = {"type": "thinking", "thinking": body, "signature": signature}
         return Block("thinking", start, prefilled=True)
-    start = {"type": "thinking", "thinking": draw(st.just("") | texts), "signature": ""}
+    start = {"type": "thinking", "thinking": draw(_START_TEXTS), "signature": ""}
     side = tuple({"type": "signature_delta", "signature": s} for s in signatures)
     return Block("thinking", start, body=body, side=side)
 
@@ -459,22 +481,22 @@ def _tool_use_block(draw: st.DrawFn, index: int, prefilled: bool, awkward: bool 
     name = draw(st.sampled_from(TOOL_NAMES))
     start: dict[str, Any] = {"type": "tool_use", "id": f"toolu_{index:03d}", "name": name}
     if awkward and not prefilled and draw(st.booleans()):
-        awkward_args = draw(awkward_arguments())
+        awkward_args = draw(_AWKWARD_ARGUMENTS)
         return Block(
             "tool_use", {**start, "input": {}}, body=awkward_args.text, awkward=awkward_args
         )
-    arguments = draw(json_objects | letta_arguments)
+    arguments = draw(_TOOL_ARGUMENTS)
     if prefilled:
         start["input"] = arguments
         if draw(st.booleans()):  # programmatic tool calling: called from code execution
             start["caller"] = {"type": "code_execution_20250825", "tool_id": "srvtoolu_code"}
         return Block("tool_use", start, prefilled=True)
-    how = draw(st.sampled_from(["streamed", "streamed", "on_start", "none"]))
+    how = draw(st.sampled_from(("streamed", "streamed", "on_start", "none")))
     if how == "on_start":  # input already on content_block_start: no deltas (as the API does)
         start["input"] = arguments
         return Block("tool_use", start, side=(), body="")
     start["input"] = {}
-    body = "" if how == "none" else draw(json_text(arguments))
+    body = "" if how == "none" else _json_text(draw, arguments)
     return Block("tool_use", start, body=body)
 
 
@@ -485,7 +507,7 @@ def _server_tool_blocks(draw: st.DrawFn, index: int, prefilled: bool) -> list[Bl
     if prefilled:
         use = Block("server_tool_use", {**start, "input": query}, prefilled=True)
     else:
-        use = Block("server_tool_use", {**start, "input": {}}, body=draw(json_text(query)))
+        use = Block("server_tool_use", {**start, "input": {}}, body=_json_text(draw, query))
     results = [
         {
             "type": "web_search_result",
@@ -512,7 +534,7 @@ def _mcp_blocks(draw: st.DrawFn, index: int, prefilled: bool) -> list[Block]:
     if prefilled:
         use = Block("mcp_tool_use", {**start, "input": arguments}, prefilled=True)
     else:
-        use = Block("mcp_tool_use", {**start, "input": {}}, body=draw(json_text(arguments)))
+        use = Block("mcp_tool_use", {**start, "input": {}}, body=_json_text(draw, arguments))
     content: Any = draw(st.just([{"type": "text", "text": draw(texts)}]) | texts)
     result = {
         "type": "mcp_tool_result",
@@ -528,9 +550,9 @@ def _compaction_block(draw: st.DrawFn, prefilled: bool) -> Block:
         return Block("compaction", {"type": "compaction", "content": draw(texts)}, prefilled=True)
     deltas = []
     for _ in range(draw(st.integers(1, 2))):
-        delta: dict[str, Any] = {"type": "compaction_delta", "content": draw(st.none() | texts)}
+        delta: dict[str, Any] = {"type": "compaction_delta", "content": draw(_TEXTS_OR_NONE)}
         if draw(st.booleans()):
-            delta["encrypted_content"] = draw(st.none() | opaque)
+            delta["encrypted_content"] = draw(_OPAQUE_OR_NONE)
         deltas.append(delta)
     return Block("compaction", {"type": "compaction", "content": None}, side=tuple(deltas))
 
@@ -543,7 +565,7 @@ def _future_block(draw: st.DrawFn, prefilled: bool) -> Block:
         {"type": kind, "data": data}
         for kind, data in draw(
             st.lists(
-                st.tuples(st.sampled_from(["future_delta", "vector_delta"]), json_values),
+                st.tuples(st.sampled_from(("future_delta", "vector_delta")), json_values),
                 max_size=2,
             )
         )
@@ -620,7 +642,7 @@ def stream_specs(
         "output_tokens": draw(st.integers(0, 50)),
     }
     for name in ("cache_creation_input_tokens", "cache_read_input_tokens"):
-        shape = draw(st.sampled_from(["absent", "none", "count"]))
+        shape = draw(st.sampled_from(("absent", "none", "count")))
         if shape != "absent":
             usage[name] = None if shape == "none" else draw(tokens)
     if draw(st.booleans()):
@@ -634,7 +656,7 @@ def stream_specs(
         "id": "msg_01" + draw(opaque),
         "type": "message",
         "role": "assistant",
-        "model": draw(st.sampled_from(["claude-sonnet-4-5", "claude-opus-4-6", "claude-x"])),
+        "model": draw(st.sampled_from(("claude-sonnet-4-5", "claude-opus-4-6", "claude-x"))),
         "content": [],
         "stop_reason": draw(st.sampled_from(STOP_REASONS)) if no_deltas else None,
         "stop_sequence": None,
@@ -677,7 +699,6 @@ _CACHE = ("cache_creation_input_tokens", "cache_read_input_tokens")
 # --- rendering: how a message streams ---------------------------------------------------------
 
 
-@st.composite
 def _cut(draw: st.DrawFn, text: str) -> list[str]:
     """`text` cut into consecutive pieces at arbitrary points; pieces may be empty."""
     points = sorted(draw(st.lists(st.integers(0, len(text)), max_size=min(len(text), 6) + 2)))
@@ -692,12 +713,11 @@ def _cut(draw: st.DrawFn, text: str) -> list[str]:
     return pieces
 
 
-@st.composite
 def _block_events(draw: st.DrawFn, block: Block, index: int) -> list[dict[str, Any]]:
     deltas: list[dict[str, Any]] = []
     if block.type in BODY_DELTA and not (block.type == "tool_use" and block.start.get("input")):
         kind, key = BODY_DELTA[block.type]
-        deltas = [{"type": kind, key: piece} for piece in draw(_cut(block.body))]
+        deltas = [{"type": kind, key: piece} for piece in _cut(draw, block.body)]
     # Interleave the side deltas with the body, keeping their own order.
     lo = 0
     for side in block.side:
@@ -718,7 +738,7 @@ def render(draw: st.DrawFn, spec: StreamSpec, pings: bool = True) -> Stream:
     events: list[dict[str, Any]] = [{"type": "message_start", "message": message}]
     offset = len(spec.prefilled)
     for i, block in enumerate(spec.blocks):
-        events.extend(draw(_block_events(block, offset + i)))
+        events.extend(_block_events(draw, block, offset + i))
     events.extend(spec.deltas)
     events.append(ev.message_stop())
     if pings:
@@ -731,6 +751,9 @@ def render(draw: st.DrawFn, spec: StreamSpec, pings: bool = True) -> Stream:
 def streams(**kwargs: Any) -> st.SearchStrategy[Stream]:
     """Valid streams: a spec, rendered once."""
     return stream_specs(**kwargs).flatmap(render)
+
+
+_STREAMS = streams()  # what mutants() breaks by default
 
 
 # --- other input forms ---------------------------------------------------------------------
@@ -860,7 +883,7 @@ def mutants(draw: st.DrawFn, source: st.SearchStrategy[Stream] | None = None) ->
     """A valid stream broken one way: drop, duplicate or move an event, a wrong index, a delta
     that does not fit its block, anything after message_stop, a second message_start,
     truncation anywhere, an error event anywhere."""
-    stream = draw(source if source is not None else streams())
+    stream = draw(source if source is not None else _STREAMS)
     events: list[dict[str, Any]] = [dict(e) for e in stream.events]
     n = len(events)
     stop_at = n - 1  # message_stop is last
@@ -988,7 +1011,6 @@ class _Attrs:
         return f"_Attrs({self.__dict__!r})"
 
 
-@st.composite
 def _corrupted(draw: st.DrawFn, event: dict[str, Any]) -> Any:
     """`event` with one value somewhere inside replaced by junk, or one key removed."""
     copy = json.loads(json.dumps(event))
@@ -1015,55 +1037,60 @@ def _corrupted(draw: st.DrawFn, event: dict[str, Any]) -> Any:
     return copy
 
 
+_FUZZ_STREAMS = streams(max_blocks=3)
+# What fuzz_events mixes in: JSON-ish dicts of any event type, arbitrary JSON values, and
+# objects that only look like SDK events.
+_JUNK: st.SearchStrategy[Any] = st.one_of(
+    st.builds(
+        lambda kind, body: {"type": kind, **body},
+        st.sampled_from(_EVENT_TYPES),
+        st.dictionaries(
+            st.sampled_from(("index", "delta", "content_block", "message", "usage", "error")),
+            json_values,
+            max_size=3,
+        ),
+    ),
+    json_values,
+    st.dictionaries(short_texts, json_values, max_size=3),
+    st.builds(
+        JunkObject,
+        json_values | st.sampled_from(_EVENT_TYPES),
+        json_values,
+        json_values | st.builds(_Attrs, type=json_values),
+    ),
+    st.builds(
+        JunkObject,
+        st.just("content_block_delta"),
+        json_values,
+        st.builds(
+            _Attrs,
+            type=st.sampled_from(("text_delta", "input_json_delta", "thinking_delta")),
+            text=json_values,
+            partial_json=json_values,
+            thinking=json_values,
+        ),
+        json_values,
+    ),
+)
+
+
 @st.composite
 def fuzz_events(draw: st.DrawFn) -> list[Any]:
     """A valid stream's events with junk mixed in: corrupted events (as dicts or as the SDK's
     unvalidated models of them), JSON-ish dicts of any event type, arbitrary JSON values, and
     objects that only look like SDK events."""
-    stream = draw(streams(max_blocks=3))
+    stream = draw(_FUZZ_STREAMS)
     events: list[Any] = list(stream.events)
-    junk = st.one_of(
-        st.builds(
-            lambda kind, body: {"type": kind, **body},
-            st.sampled_from(_EVENT_TYPES),
-            st.dictionaries(
-                st.sampled_from(["index", "delta", "content_block", "message", "usage", "error"]),
-                json_values,
-                max_size=3,
-            ),
-        ),
-        json_values,
-        st.dictionaries(short_texts, json_values, max_size=3),
-        st.builds(
-            JunkObject,
-            json_values | st.sampled_from(_EVENT_TYPES),
-            json_values,
-            json_values | st.builds(_Attrs, type=json_values),
-        ),
-        st.builds(
-            JunkObject,
-            st.just("content_block_delta"),
-            json_values,
-            st.builds(
-                _Attrs,
-                type=st.sampled_from(["text_delta", "input_json_delta", "thinking_delta"]),
-                text=json_values,
-                partial_json=json_values,
-                thinking=json_values,
-            ),
-            json_values,
-        ),
-    )
     for _ in range(draw(st.integers(1, 3))):
         at = draw(st.integers(0, len(events)))
         if events and at < len(events) and draw(st.booleans()):
             original = events[at]
             if isinstance(original, dict):
-                events[at] = bad = draw(_corrupted(original))
+                events[at] = bad = _corrupted(draw, original)
                 if draw(st.booleans()):  # the SDK's model of it, as construct_type builds it
                     events[at] = _as_sdk(bad)
                 continue
-        events.insert(at, draw(junk))
+        events.insert(at, draw(_JUNK))
     if draw(st.booleans()):  # the whole stream as SDK objects, junk included where it can be
         events = [_as_sdk(e) for e in events]
     return events
