@@ -150,7 +150,7 @@ texts = st.lists(
     max_size=12,
 ).map("".join)
 keys = st.one_of(
-    st.sampled_from(["thinking", "message", "a", "", "think", "thinkingx", "Thinking"]), texts
+    st.sampled_from(("thinking", "message", "a", "", "think", "thinkingx", "Thinking")), texts
 )
 scalars = st.one_of(
     st.none(), st.booleans(), st.integers(), st.floats(allow_nan=False, allow_infinity=False), texts
@@ -174,7 +174,7 @@ def documents(draw: st.DrawFn) -> str:
         if target is not None:
             members.insert(draw(st.integers(0, len(members))), (key, target[0]))
     obj = dict(members)
-    style = draw(st.sampled_from(["random", "compact", "default", "indent"]))
+    style = draw(st.sampled_from(("random", "compact", "default", "indent")))
     if style == "random":
         rnd = draw(st.randoms(use_true_random=False))
         return rnd.choice(BLANKS) + encode(obj, rnd) + rnd.choice(BLANKS)
@@ -183,19 +183,20 @@ def documents(draw: st.DrawFn) -> str:
         return json.dumps(obj, ensure_ascii=ensure_ascii, separators=(",", ":"))
     if style == "default":
         return json.dumps(obj, ensure_ascii=ensure_ascii)
-    indent = draw(st.sampled_from(["", "  ", "\t"]))
+    indent = draw(st.sampled_from(("", "  ", "\t")))
     return json.dumps(obj, ensure_ascii=ensure_ascii, indent=indent)
 
 
+_DOCUMENTS = documents()  # built once: mutants() draws from it every example
 MUTATIONS = [*'{}[]:,"\\ \nu0123456789-+.eEtrufalsn\x01', "\\u", "\\ud83d", "NaN", "1e"]
 
 
 @st.composite
 def mutants(draw: st.DrawFn) -> str:
-    text = draw(documents())
+    text = draw(_DOCUMENTS)
     for _ in range(draw(st.integers(1, 3))):
         at = draw(st.integers(0, len(text)))
-        op = draw(st.sampled_from(["delete", "insert", "replace", "truncate"]))
+        op = draw(st.sampled_from(("delete", "insert", "replace", "truncate")))
         if op == "truncate":
             text = text[:at]
         elif op == "insert":

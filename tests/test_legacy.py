@@ -94,8 +94,8 @@ def serialise(draw: st.DrawFn, obj: dict[str, Any]) -> str:
     return json.dumps(
         obj,
         ensure_ascii=draw(st.booleans()),
-        indent=draw(st.sampled_from([None, 0, 2])),
-        separators=draw(st.sampled_from([None, (",", ":"), (", ", ": ")])),
+        indent=draw(st.sampled_from((None, 0, 2))),
+        separators=draw(st.sampled_from((None, (",", ":"), (", ", ": ")))),
     )
 
 

@@ -104,7 +104,7 @@ def test_the_number_of_blocks_is_bounded(blocks: int, limit: int, prefilled: int
 
 @settings(max_examples=budget(80), deadline=None)
 @given(
-    kind=st.sampled_from(["text", "thinking", "tool_use", "server_tool_use"]),
+    kind=st.sampled_from(("text", "thinking", "tool_use", "server_tool_use")),
     sizes=st.lists(st.integers(0, 40), max_size=200),
     limit=st.integers(1, 2000),
     pings=st.booleans(),

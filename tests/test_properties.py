@@ -327,7 +327,7 @@ def test_cutting_changes_nothing(spec: StreamSpec, data: st.DataObject) -> None:
         mutants().map(lambda m: m.events),
         streams(awkward=True).map(lambda s: s.events),  # arguments that are not strict JSON
     ),
-    mode=st.sampled_from(["default", *LEGACY_MODES]),
+    mode=st.sampled_from(("default", *LEGACY_MODES)),
 )
 def test_integrity_of_every_run(events: list[dict[str, Any]], mode: str) -> None:
     """In every mode, on valid and broken streams: the integrity invariants, and the strict
@@ -499,7 +499,7 @@ def _forms(events: list[Any], data: st.DataObject) -> dict[str, Run]:
         sdk = Run(machine_config())
         sdk.feed_all(sdk_events(events, beta=beta))
         runs[name] = sdk
-    newline = data.draw(st.sampled_from(["\n", "\r\n"]), label="SSE line ending")
+    newline = data.draw(st.sampled_from(("\n", "\r\n")), label="SSE line ending")
     chunks = data.draw(sse_chunks(sse_bytes(events, newline)), label="SSE chunks")
     sse = Run(machine_config())
     sse.feed_all(list(iter_sse(chunks)))

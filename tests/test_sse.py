@@ -237,7 +237,7 @@ def test_events_come_out_as_soon_as_their_blank_line_arrives() -> None:
 
 
 @examples(80)
-@given(fixture_names, st.sampled_from([b"\r\n", b"\r"]), st.booleans(), st.data())
+@given(fixture_names, st.sampled_from((b"\r\n", b"\r")), st.booleans(), st.data())
 def test_crlf_and_cr_give_the_same_events(
     name: str, eol: bytes, indented: bool, data: st.DataObject
 ) -> None:
@@ -259,7 +259,7 @@ def test_crlf_cut_between_cr_and_lf_everywhere(name: str, indented: bool) -> Non
 def test_mixed_line_endings_per_event(name: str, data: st.DataObject) -> None:
     # One style per event: a CR line followed by an LF blank line would read as one CRLF.
     blocks = pretty(name)[:-2].split(b"\n\n")
-    eols = data.draw(st.lists(st.sampled_from([b"\n", b"\r\n", b"\r"]), min_size=len(blocks)))
+    eols = data.draw(st.lists(st.sampled_from((b"\n", b"\r\n", b"\r")), min_size=len(blocks)))
     stream = b"".join(
         block.replace(b"\n", eol) + eol + eol for block, eol in zip(blocks, eols, strict=False)
     )
@@ -353,7 +353,7 @@ def test_two_data_lines_join_with_a_newline() -> None:
 
 
 @examples(40)
-@given(fixture_names, st.sampled_from([b"data: ", b"data:"]), st.data())
+@given(fixture_names, st.sampled_from((b"data: ", b"data:")), st.data())
 def test_pretty_printed_data_over_many_lines(name: str, prefix: bytes, data: st.DataObject) -> None:
     # `data:` without a space also works: the one space it would strip is JSON indentation.
     stream = pretty(name, prefix)

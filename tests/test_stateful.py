@@ -50,9 +50,9 @@ BLOCK_STARTS: dict[str, Any] = {
     "redacted_thinking": st.builds(lambda d: {"type": "redacted_thinking", "data": d}, texts),
     "tool_use": st.builds(
         lambda name, n, args: {"type": "tool_use", "id": f"toolu_{n}", "name": name, "input": args},
-        st.sampled_from(["get_weather", APPROVAL_TOOL]),
+        st.sampled_from(("get_weather", APPROVAL_TOOL)),
         st.integers(0, 10**6),
-        st.just({}) | st.dictionaries(st.sampled_from(["a", "b"]), st.integers(), max_size=2),
+        st.just({}) | st.dictionaries(st.sampled_from(("a", "b")), st.integers(), max_size=2),
     ),
     "server_tool_use": st.just(
         {"type": "server_tool_use", "id": "srvtoolu_1", "name": "web_search", "input": {}}
@@ -72,7 +72,7 @@ BLOCK_STARTS: dict[str, Any] = {
     "compaction": st.just({"type": "compaction", "content": None}),
     "future_block": st.builds(lambda p: {"type": "future_block", "payload": p}, json_values),
 }
-JSON_PIECES = st.sampled_from(['{"a": ', "1", "}", '"x"', "", "[", "]", ", ", '"b": true', "{}"])
+JSON_PIECES = st.sampled_from(('{"a": ', "1", "}", '"x"', "", "[", "]", ", ", '"b": true', "{}"))
 DELTAS: dict[str, Any] = {
     "text_delta": st.builds(lambda t: {"type": "text_delta", "text": t}, texts),
     "citations_delta": st.just(
@@ -122,8 +122,8 @@ def faults_allowed(machine: TranslatorStateMachine) -> bool:
 
 BLOCK_STATES = ("text", "tool_use", "thinking", "redacted_thinking", "passthrough")
 # Any index near the right one: right, one ahead or behind, two ahead.
-OFFSETS = st.sampled_from([0, 1, -1, 2])
-STOP_REASONS = st.sampled_from(["end_turn", "tool_use", "max_tokens", "refusal", "pause_turn"])
+OFFSETS = st.sampled_from((0, 1, -1, 2))
+STOP_REASONS = st.sampled_from(("end_turn", "tool_use", "max_tokens", "refusal", "pause_turn"))
 TRIGGERS = (
     "ping",
     "message_start",
@@ -231,7 +231,7 @@ class TranslatorStateMachine(RuleBasedStateMachine):
     @in_state("idle")
     @rule(
         prefilled=st.lists(
-            st.sampled_from(["text", "tool_use", "thinking", "future_block"]), max_size=2
+            st.sampled_from(("text", "tool_use", "thinking", "future_block")), max_size=2
         ),
         data=st.data(),
     )
@@ -307,8 +307,8 @@ class TranslatorStateMachine(RuleBasedStateMachine):
 
     @precondition(faults_allowed)
     @rule(
-        how=st.sampled_from(["error", "junk", "finish", "cancel"]),
-        junk=json_values | st.dictionaries(st.sampled_from(["type", "index"]), json_values),
+        how=st.sampled_from(("error", "junk", "finish", "cancel")),
+        junk=json_values | st.dictionaries(st.sampled_from(("type", "index")), json_values),
     )
     def end_abruptly(self, how: str, junk: Any) -> None:
         before = self.run.tr.state
@@ -334,7 +334,7 @@ class TranslatorStateMachine(RuleBasedStateMachine):
     # --- after the end ----------------------------------------------------------------------------
 
     @precondition(lambda self: not live(self))
-    @rule(event=st.sampled_from([ev.ping(), ev.message_stop(), "finish", "cancel"]))
+    @rule(event=st.sampled_from((ev.ping(), ev.message_stop(), "finish", "cancel")))
     def after_the_end(self, event: Any) -> None:
         """After the end nothing is accepted and nothing more is emitted."""
         before, emitted = self.run.tr.state, len(self.run.messages)
