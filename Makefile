@@ -15,6 +15,11 @@ RUN_VENV := .venv-run
 RUN_STAMP := $(RUN_VENV)/.installed-$(PY_ID)
 DEMO_STREAM := fixtures/real/fantasy__testanthropicthinking-claude-sonnet-4-thinking-streaming-r1.sse
 PYTEST_WORKERS ?= auto
+# The pytest plugins the suite uses, loaded by name with autoloading off: pytest rewrites the
+# asserts of every module of a plugin's distribution it autoloads (all of hypothesis and anyio,
+# ~120 modules), in each worker, on every run when no bytecode is written.
+PYTEST := PYTEST_DISABLE_PLUGIN_AUTOLOAD=1 $(BIN)/python -m pytest -p xdist.plugin \
+	-p pytest_cov.plugin -p _hypothesis_pytestplugin
 # Branch coverage of the package over the whole suite; measured at 96.15 % when the floor was set
 # (2026-12-01), which sits a hair below so that moving code does not fail the build by itself.
 COVERAGE_FLOOR ?= 95.9
@@ -55,7 +60,7 @@ typecheck: $(STAMP)  ## mypy --strict over the package, tests/, scripts/, exampl
 	$(BIN)/mypy translator tests scripts docs/hooks.py examples
 
 pytest: $(STAMP)  ## the test suite, in parallel (PYTEST_WORKERS=auto), with a branch-coverage floor
-	$(BIN)/python -m pytest -q -n $(PYTEST_WORKERS) --cov=translator --cov-branch \
+	$(PYTEST) -q -n $(PYTEST_WORKERS) --cov=translator --cov-branch \
 		--cov-report=term:skip-covered --cov-fail-under=$(COVERAGE_FLOOR)
 
 docs: $(STAMP)  ## the HTML reference and guide in site/, strict: a warning fails
@@ -85,7 +90,7 @@ bench-load: $(STAMP)  ## the example endpoint under 500 concurrent streams (uvic
 	$(BIN)/python -m tests.bench.load
 
 test-thorough: $(STAMP)  ## the suite with the long hypothesis budgets
-	HYPOTHESIS_PROFILE=thorough $(BIN)/python -m pytest -q -n $(PYTEST_WORKERS)
+	HYPOTHESIS_PROFILE=thorough $(PYTEST) -q -n $(PYTEST_WORKERS)
 
 clean:  ## remove the venvs, caches and build output
 	rm -rf $(VENV) $(RUN_VENV) .mypy_cache .ruff_cache .pytest_cache .coverage build dist site *.egg-info
