@@ -9,7 +9,7 @@ import pytest
 
 from translator import AssistantMessage, ReasoningMessage, ToolCallDelta, ToolCallMessage
 from translator._ids import decrement_id, otid_for
-from translator._messages import chunk, template
+from translator._messages import chunk, template, tool_chunk
 
 from .helpers import letta_adapter
 
@@ -50,6 +50,23 @@ def test_fast_chunks_equal_validated_models() -> None:
     assert fast == slow
     assert fast.model_dump_json() == slow.model_dump_json()
     assert list(fast.model_dump()) == list(slow.model_dump())
+    letta_adapter().validate_json(fast.model_dump_json())
+    assert fast.model_extra is None
+    assert slow.model_extra is None
+    with pytest.raises(pydantic.ValidationError):
+        fast.reasoning = "changed"  # frozen like a validated one
+
+
+def test_fast_tool_chunks_equal_validated_models() -> None:
+    values = template(ToolCallMessage, id=ID, date=WHEN, otid="o", tool_call=None, tool_calls=None)
+    fast = tool_chunk(ToolCallMessage, values, '{"a"', "toolu_1")
+    delta = ToolCallDelta(arguments='{"a"', tool_call_id="toolu_1")
+    slow = ToolCallMessage(id=ID, date=WHEN, otid="o", tool_call=delta, tool_calls=delta)
+    assert fast == slow
+    assert fast.model_dump_json() == slow.model_dump_json()
+    assert fast.tool_call is fast.tool_calls
+    assert fast.tool_call.model_extra is None
+    assert values["tool_call"] is None  # the template is not changed
     letta_adapter().validate_json(fast.model_dump_json())
 
 

@@ -29,7 +29,10 @@ from ._messages import (
     StopReasonType,
     ToolCallMessage,
     _new,
-    _set,
+    _set_dict,
+    _set_extra,
+    _set_fields_set,
+    _set_private,
     chunk,
     template,
     tool_chunk,
@@ -127,10 +130,10 @@ class Context:
         values = fields.copy()
         values[name] = value
         model = _new(cls)
-        _set(model, "__dict__", values)
-        _set(model, "__pydantic_fields_set__", _FIELDS_SET[cls])
-        _set(model, "__pydantic_extra__", None)
-        _set(model, "__pydantic_private__", None)
+        _set_dict(model, values)
+        _set_fields_set(model, _FIELDS_SET[cls])
+        _set_extra(model, None)
+        _set_private(model, None)
         self.out.append(model)
 
     def emit_arguments(
