@@ -126,7 +126,7 @@ class Context:
     def emit(self, cls: type[_Chunk], fields: dict[str, Any], name: str, value: Any) -> None:
         """Send one chunk of a logical message: its template `fields` with `name` set to
         `value` (the template itself is not changed)."""
-        # `template_chunk()` inlined: one call per chunk, as before there was a context.
+        # `chunk()` inlined: one call per chunk, as before there was a context.
         values = fields.copy()
         values[name] = value
         model = _new(cls)
