@@ -9,7 +9,7 @@ import pytest
 
 from translator import AssistantMessage, ReasoningMessage, ToolCallDelta, ToolCallMessage
 from translator._ids import decrement_id, otid_for
-from translator._messages import chunk, template
+from translator._messages import _FIELDS_SET, chunk, template, tool_chunk
 
 from .helpers import letta_adapter
 
@@ -51,6 +51,36 @@ def test_fast_chunks_equal_validated_models() -> None:
     assert fast.model_dump_json() == slow.model_dump_json()
     assert list(fast.model_dump()) == list(slow.model_dump())
     letta_adapter().validate_json(fast.model_dump_json())
+    assert fast.model_extra is None
+    assert slow.model_extra is None
+    with pytest.raises(pydantic.ValidationError):
+        fast.reasoning = "changed"  # frozen like a validated one
+
+
+def test_fast_tool_chunks_equal_validated_models() -> None:
+    values = template(ToolCallMessage, id=ID, date=WHEN, otid="o", tool_call=None, tool_calls=None)
+    fast = tool_chunk(ToolCallMessage, values, '{"a"', "toolu_1")
+    delta = ToolCallDelta(arguments='{"a"', tool_call_id="toolu_1")
+    slow = ToolCallMessage(id=ID, date=WHEN, otid="o", tool_call=delta, tool_calls=delta)
+    assert fast == slow
+    assert fast.model_dump_json() == slow.model_dump_json()
+    assert fast.tool_call is fast.tool_calls
+    assert fast.tool_call.model_extra is None
+    assert values["tool_call"] is None  # the template is not changed
+    letta_adapter().validate_json(fast.model_dump_json())
+
+
+@pytest.mark.parametrize("cls", list(_FIELDS_SET))
+def test_fast_construction_sets_the_slots_that_setattr_would(cls: type[pydantic.BaseModel]) -> None:
+    """`chunk()` calls BaseModel's own slot setters directly: no wire class may shadow them."""
+    for name in (
+        "__dict__",
+        "__pydantic_fields_set__",
+        "__pydantic_extra__",
+        "__pydantic_private__",
+    ):
+        owner = next(base for base in cls.__mro__ if name in vars(base))
+        assert owner is pydantic.BaseModel, (cls, name, owner)
 
 
 def test_template_refuses_unknown_fields() -> None:

@@ -32,7 +32,10 @@ from ._messages import (
     StopReasonType,
     ToolCallMessage,
     _new,
-    _set,
+    _set_dict,
+    _set_extra,
+    _set_fields_set,
+    _set_private,
     chunk,
     template,
     tool_chunk,
@@ -134,14 +137,14 @@ class Context:
     def emit(self, cls: type[_Chunk], fields: dict[str, Any], name: str, value: Any) -> None:
         """Send one chunk of a logical message: its template `fields` with `name` set to
         `value` (the template itself is not changed)."""
-        # `template_chunk()` inlined: one call per chunk, as before there was a context.
+        # `chunk()` inlined: one call per chunk, as before there was a context.
         values = fields.copy()
         values[name] = value
         model = _new(cls)
-        _set(model, "__dict__", values)
-        _set(model, "__pydantic_fields_set__", _FIELDS_SET[cls])
-        _set(model, "__pydantic_extra__", None)
-        _set(model, "__pydantic_private__", None)
+        _set_dict(model, values)
+        _set_fields_set(model, _FIELDS_SET[cls])
+        _set_extra(model, None)
+        _set_private(model, None)
         self.out.append(model)
 
     def emit_arguments(
