@@ -147,6 +147,32 @@ def test_the_encoder_handles_what_a_caller_builds_by_hand() -> None:
     assert json.loads(FrameEncoder()(lone)[6:])["content"] == "a\ud800b"
 
 
+def test_a_chunk_copied_with_changes_is_its_own_model_and_encodes_as_one() -> None:
+    """`model_copy(update=...)` on an emitted chunk (a consumer redacting content, say) gives a
+    model with its own fields set: the original is untouched, and the encoder, which tells the
+    translator's chunks by their shared fields set, writes the copy from its own values."""
+    source = [
+        ev.message_start(),
+        *ev.tool_stream("get_weather", "toolu_1", '{"city": ', '"Paris"}'),
+        ev.message_delta("tool_use"),
+        ev.message_stop(),
+    ]
+    messages = list(translate(source, config()))
+    chunks = [m for m in messages if "run_id" in type(m).model_fields]
+    assert len(chunks) >= 3
+    copies = [m.model_copy(update={"run_id": "run-copied"}) for m in chunks]
+    deep = [m.model_copy(update={"run_id": "run-deep"}, deep=True) for m in chunks]
+    for original, copy, deep_copy in zip(chunks, copies, deep, strict=True):
+        assert copy.model_dump()["run_id"] == "run-copied"
+        assert deep_copy.model_dump()["run_id"] == "run-deep"
+        assert original.model_dump()["run_id"] == "run-1"
+        assert "run_id" in copy.model_fields_set
+        assert copy.model_fields_set is not original.model_fields_set
+    assert_encodes_like_pydantic(copies + messages + deep)
+    frames = [FrameEncoder()(m) for m in copies]
+    assert all(json.loads(f[6:])["run_id"] == "run-copied" for f in frames)
+
+
 # --- letta_sse: the whole response ------------------------------------------------------------
 
 

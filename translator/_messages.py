@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import UTC, datetime
-from typing import Any, Literal, TypeVar
+from typing import Any, Literal, Self, TypeVar
 
 from pydantic import BaseModel, ConfigDict, field_serializer, model_serializer
 
@@ -59,6 +59,15 @@ class _Wire(BaseModel):
     # Frozen: a chunk handed to a consumer is never changed afterwards (the reference mutated
     # already-yielded reasoning chunks to attach signatures).
     model_config = ConfigDict(frozen=True, extra="forbid")
+
+    # A chunk from `chunk()` shares its class's frozen fields set, which pydantic's copies keep
+    # (`model_copy(update=...)` then fails adding to it); a copy gets a set of its own, and the
+    # wire encoder, which tells our chunks by that shared set, dumps the copy like any model.
+    def __copy__(self) -> Self:
+        return _own_fields_set(super().__copy__())
+
+    def __deepcopy__(self, memo: dict[int, Any] | None = None) -> Self:
+        return _own_fields_set(super().__deepcopy__(memo))
 
 
 class ToolCallDelta(_Wire):
@@ -235,6 +244,7 @@ ContentPart = TextContent | ReasoningContent | RedactedReasoningContent
 step, in block order; tell the kinds apart by `type`."""
 
 _M = TypeVar("_M", bound=BaseModel)
+_W = TypeVar("_W", bound=BaseModel)
 
 _new = object.__new__
 
@@ -282,6 +292,11 @@ def chunk(cls: type[_M], values: dict[str, Any]) -> _M:
     _set_fields_set(model, _FIELDS_SET[cls])
     _set_extra(model, None)
     _set_private(model, None)
+    return model
+
+
+def _own_fields_set(model: _W) -> _W:
+    _set_fields_set(model, set(model.__pydantic_fields_set__))
     return model
 
 
