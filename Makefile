@@ -17,9 +17,9 @@ DEMO_STREAM := fixtures/real/fantasy__testanthropicthinking-claude-sonnet-4-thin
 PYTEST_WORKERS ?= auto
 # The pytest plugins the suite uses, loaded by name with autoloading off: pytest rewrites the
 # asserts of every module of a plugin's distribution it autoloads (all of hypothesis and anyio,
-# ~120 modules), in each worker, on every run when no bytecode is written.
+# ~120 modules), in each worker, on every run when no bytecode is written. No test reads logs.
 PYTEST := PYTEST_DISABLE_PLUGIN_AUTOLOAD=1 $(BIN)/python -m pytest -p xdist.plugin \
-	-p pytest_cov.plugin -p _hypothesis_pytestplugin
+	-p pytest_cov.plugin -p _hypothesis_pytestplugin -p no:logging
 # Branch coverage of the package over the whole suite; measured at 96.15 % when the floor was set
 # (2026-12-01), which sits a hair below so that moving code does not fail the build by itself.
 COVERAGE_FLOOR ?= 95.9
