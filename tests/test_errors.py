@@ -134,6 +134,7 @@ def test_anything_after_message_stop_fails_without_a_second_stop_reason() -> Non
         {"type": "content_block_delta", "index": 0, "delta": {"type": "text_delta"}},
         {"type": "content_block_delta", "index": "0", "delta": {"type": "text_delta", "text": ""}},
         {"type": "content_block_delta", "index": 0},
+        {"type": "content_block_delta", "index": 0, "delta": {"type": ["text_delta"], "text": "x"}},
         {"type": "content_block_start", "index": 0, "content_block": {}},
         {"index": 0},
         {"type": "brand_new_event"},

@@ -512,6 +512,12 @@ def test_str_input_is_a_usage_error() -> None:
         list(iter_sse(['data: {"type":"ping"}\n\n']))  # type: ignore[list-item]
 
 
+@pytest.mark.parametrize("limit", [0, -1, 1.5, True, "64"])
+def test_a_limit_that_is_not_a_positive_integer_is_a_usage_error(limit: object) -> None:
+    with pytest.raises(UsageError, match="max_event_bytes must be a positive integer"):
+        SSEDecoder(limit)  # type: ignore[arg-type]
+
+
 def test_feed_after_close_is_a_usage_error_and_close_is_idempotent() -> None:
     decoder = SSEDecoder()
     assert decoder.feed(b'data: {"type":"ping"}') == []
@@ -569,6 +575,13 @@ def test_iter_and_aiter_raise_malformed_after_the_good_events(size: int) -> None
         assert events == list(whole(INVALID))
         assert isinstance(error, MalformedEventError)
         assert error.event_index == 16
+
+
+def test_iter_and_aiter_dispatch_a_last_event_that_lacks_its_blank_line() -> None:
+    chunks = [b'data: {"type":"ping"}\n\nevent: message_stop\n', b'data: {"type":"message_stop"}']
+    expected = [{"type": "ping"}, {"type": "message_stop"}]
+    assert collect_sync(chunks) == (expected, None)
+    assert collect_async(chunks) == (expected, None)
 
 
 def test_iter_sse_raises_without_waiting_for_more_input() -> None:

@@ -91,6 +91,11 @@ def test_a_bad_message_start_is_malformed_at_event_0(event: dict[str, Any]) -> N
             {"output_tokens": 1, "output_tokens_details": {"thinking_tokens": "9"}},
             "thinking_tokens",
         ),
+        (
+            {"stop_reason": "end_turn"},
+            {"output_tokens": 1, "output_tokens_details": [3]},
+            "usage.output_tokens_details",
+        ),
         ("not an object", {"output_tokens": 1}, "'delta'"),
     ],
 )
@@ -133,6 +138,19 @@ def test_a_bad_block_is_malformed_on_its_start_and_inside_message_start(
     assert (err.event_index, err.event_type) == (0, "message_start")
     assert "content[1]" in str(err)
     assert tr.snapshot() is None
+
+
+def test_a_context_management_that_is_not_an_object_is_malformed() -> None:
+    bad = {**ev.message_delta(), "context_management": "cleared"}
+    tr, err = fail_at([ev.message_start(), ev.text_start(0), ev.block_stop(0), bad])
+    assert type(err) is MalformedEventError
+    assert (err.event_index, err.event_type) == (3, "message_delta")
+    assert "'context_management'" in str(err)
+    assert "an object or null" in str(err)
+    assert tr.stop_reason is None  # nothing of it recorded
+    snap = tr.snapshot()
+    assert snap is not None
+    assert getattr(snap, "context_management", None) is None
 
 
 def test_a_citations_delta_without_its_citation_is_malformed() -> None:
@@ -347,6 +365,7 @@ def test_an_id_factory_that_fails_is_the_callers_error(factory: Any, match: str)
         {"text_as": "shout"},
         {"assistant_message_tool": ("only-one",)},
         {"max_blocks": 0},
+        {"inner_thoughts_kwarg": ""},
     ],
     ids=lambda s: next(iter(s)),
 )
