@@ -8,6 +8,7 @@ event exactly when the committed JSON has an edge for it, and lands where the ed
 from __future__ import annotations
 
 import importlib
+import io
 import json
 import os
 import re
@@ -230,6 +231,22 @@ def test_cli_check_exits_1_with_the_fix(tmp_path: Path, capsys: pytest.CaptureFi
     err = capsys.readouterr().err
     assert "translator.mmd" in err
     assert "make states" in err
+
+
+def test_cli_check_of_a_fresh_copy_exits_0_silently(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    readme = tmp_path / "README.md"
+    shutil.copy(STATES_DIR / "README.md", readme)
+    copy = _copy(tmp_path)
+    assert main(["diagram", "--check", str(copy), "--readme", str(readme)]) == 0
+    assert capsys.readouterr() == ("", "")
+
+
+def test_cli_export_in_process_writes_to_the_given_stream() -> None:
+    out = io.StringIO()
+    assert main(["diagram", "--format", "dot"], out=out) == 0
+    assert out.getvalue() == _diagram.export("dot")
 
 
 def test_readme_prose_is_free_but_its_block_is_not(tmp_path: Path) -> None:
