@@ -148,6 +148,7 @@ def test_python_dash_m_runs_main_and_exits_with_its_status(
     capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(sys, "argv", ["translator", "diagram", "--format", "json"])
+    monkeypatch.delitem(sys.modules, "translator.__main__", raising=False)  # run it afresh
     with pytest.raises(SystemExit) as info:
         runpy.run_module("translator", run_name="__main__", alter_sys=True)
     assert info.value.code == 0

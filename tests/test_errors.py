@@ -159,6 +159,20 @@ def test_a_tool_block_without_a_name_is_malformed() -> None:
     assert_failed_cleanly(tr, err)
 
 
+def test_fail_keeps_the_position_its_caller_gave() -> None:
+    """A fault found outside the translator by code that knows where it was keeps its index and
+    state; only what the raiser left out is filled in."""
+    tr, _ = fed([ev.message_start(), ev.text_start(0), ev.text(0, "so far")])
+    err = MalformedEventError("frame cut", event_index=7, state="reading frames")
+    with pytest.raises(MalformedEventError) as info:
+        tr.fail(err)
+    assert info.value is err
+    assert (err.event_index, err.state) == (7, "reading frames")
+    assert str(err).startswith("at event #7 in state reading frames: frame cut")
+    assert_failed_cleanly(tr, err)
+    assert tr.snapshot().content[0].text == "so far"  # type: ignore[union-attr]
+
+
 def test_an_input_of_the_wrong_kind_is_the_callers_error() -> None:
     tr = T(config())
     err = fail(tr, b'{"type": "ping"}')

@@ -140,6 +140,15 @@ def test_a_bad_block_is_malformed_on_its_start_and_inside_message_start(
     assert tr.snapshot() is None
 
 
+def test_a_message_delta_without_usage_is_malformed() -> None:
+    bad = {"type": "message_delta", "delta": {"stop_reason": "end_turn"}}
+    tr, err = fail_at([ev.message_start(), ev.text_start(0), ev.block_stop(0), bad])
+    assert type(err) is MalformedEventError
+    assert (err.event_index, err.event_type) == (3, "message_delta")
+    assert "'usage'" in str(err)
+    assert tr.stop_reason is None
+
+
 def test_a_context_management_that_is_not_an_object_is_malformed() -> None:
     bad = {**ev.message_delta(), "context_management": "cleared"}
     tr, err = fail_at([ev.message_start(), ev.text_start(0), ev.block_stop(0), bad])
