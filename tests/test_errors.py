@@ -103,6 +103,29 @@ def test_json_deltas_on_a_server_result_block_are_refused_by_the_guard() -> None
     assert_failed_cleanly(tr, err)
 
 
+def test_decide_refuses_a_guarded_delta_as_feed_does() -> None:
+    """feed() takes a delta's single internal move itself (the fast path); `decide()`, the one
+    function that decides moves, refuses the same event in the same words and moves nothing."""
+    from translator._events import normalise
+    from translator._interpreter import decide
+
+    block = {"type": "web_search_tool_result", "tool_use_id": "s", "content": []}
+    tr, _ = fed([ev.message_start(), ev.block_start(0, block)])
+    state = tr.state
+    event = ev.json_part(0, "{}")
+    with pytest.raises(StreamProtocolError) as decided:
+        decide(tr._ctx, state, normalise(event))
+    assert tr.state == state
+    err = fail(tr, event)
+    assert decided.value.detail == err.detail
+    assert decided.value.expected == err.expected
+    other = ev.text(0, "x")  # a delta no row of the state takes: refused as not accepted
+    with pytest.raises(
+        StreamProtocolError, match="text_delta is not accepted in state passthrough"
+    ):
+        decide(tr._ctx, state, normalise(other))
+
+
 def test_a_stop_for_the_wrong_index() -> None:
     tr, _ = fed([ev.message_start(), ev.text_start(0)])
     err = fail(tr, ev.block_stop(3))
