@@ -170,14 +170,17 @@ def test_leaving_an_entered_response_closes_it_at_once() -> None:
     releases the connection then, not when the caller's `with` block ends."""
     body = THINKING.read_bytes()
     tr = Translator(config())
-    with Loopback([Reply(body, hold_after=event_ends(body)[4])]) as server:
-        with anthropic.Anthropic(api_key="test", base_url=server.url, max_retries=0) as client:
-            manager = client.messages.with_streaming_response.create(**REQUEST, stream=True)
-            with manager as response:
-                messages = translate(response, translator=tr)
-                next(messages)
-                messages.close()
-                assert server.client_left.wait(5)  # still inside the caller's `with`
+    reply = Reply(body, hold_after=event_ends(body)[4])
+    with (
+        Loopback([reply]) as server,
+        anthropic.Anthropic(api_key="test", base_url=server.url, max_retries=0) as client,
+    ):
+        manager = client.messages.with_streaming_response.create(**REQUEST, stream=True)
+        with manager as response:
+            messages = translate(response, translator=tr)
+            next(messages)
+            messages.close()
+            assert server.client_left.wait(5)  # still inside the caller's `with`
     assert tr.letta_stop_reason == "cancelled"
 
 
