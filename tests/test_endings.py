@@ -299,6 +299,18 @@ def test_a_dropped_unstarted_sync_generator_still_cancels() -> None:
     assert tr.letta_stop_reason == "cancelled"
 
 
+def test_a_dropped_unstarted_async_generator_over_an_async_source_still_cancels() -> None:
+    """Nothing async can run when it is dropped: the translator is cancelled all the same, and
+    the source, never started, is left for its owner (only an un-awaited call is closed)."""
+    source = AsyncSource(list(BASE), None)
+    tr = Translator(config())
+    gen = atranslate(source, translator=tr)
+    del gen
+    assert tr.letta_stop_reason == "cancelled"
+    assert [m.message_type for m in tr.closing_messages] == ["stop_reason", "usage_statistics"]
+    assert (source.taken, source.closed) == (0, 0)
+
+
 @pytest.mark.parametrize("twin", ["translate", "atranslate"])
 @pytest.mark.parametrize("name", ["source", "decode"])
 def test_source_exceptions_end_the_stream_typed_with_the_original_as_cause(

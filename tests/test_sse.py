@@ -15,7 +15,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from translator._errors import MalformedEventError, UsageError
+from translator._errors import LimitExceededError, MalformedEventError, UsageError
 from translator._sse import SSEDecoder, aiter_sse, iter_sse
 
 from . import events as ev
@@ -510,6 +510,24 @@ def test_str_input_is_a_usage_error() -> None:
         decoder.feed(5)  # type: ignore[arg-type]
     with pytest.raises(UsageError):
         list(iter_sse(['data: {"type":"ping"}\n\n']))  # type: ignore[list-item]
+
+
+def test_one_chunk_longer_than_the_limit_is_measured_event_by_event() -> None:
+    """A chunk may hold more bytes than one event may: each event in it is measured. Events
+    within the limit all go out; an unfinished one already over it is the pending error, after
+    the events before it."""
+    ping = b'data: {"type":"ping"}\n\n'  # 21 bytes of event, then the blank line
+    decoder = SSEDecoder(30)
+    assert decoder.feed(ping + ping) == [{"type": "ping"}, {"type": "ping"}]
+    assert decoder.pending_error is None
+    decoder = SSEDecoder(30)
+    assert decoder.feed(ping + b"data: " + b"x" * 40) == [{"type": "ping"}]
+    pending = decoder.pending_error
+    assert isinstance(pending, LimitExceededError)
+    assert (pending.limit, pending.maximum, pending.value) == ("max_event_bytes", 30, 46)
+    assert pending.event_index == 1
+    with pytest.raises(LimitExceededError):
+        decoder.feed(b"more")
 
 
 @pytest.mark.parametrize("limit", [0, -1, 1.5, True, "64"])
