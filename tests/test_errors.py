@@ -113,8 +113,11 @@ def test_decide_refuses_a_guarded_delta_as_feed_does() -> None:
     tr, _ = fed([ev.message_start(), ev.block_start(0, block)])
     state = tr.state
     event = ev.json_part(0, "{}")
+    read, other = normalise(event), normalise(ev.text(0, "x"))
+    assert read is not None
+    assert other is not None
     with pytest.raises(StreamProtocolError) as decided:
-        decide(tr._ctx, state, normalise(event))
+        decide(tr._ctx, state, read)
     assert tr.state == state
     err = fail(tr, event)
     assert decided.value.detail == err.detail
