@@ -122,11 +122,11 @@ def test_decide_refuses_a_guarded_delta_as_feed_does() -> None:
     err = fail(tr, event)
     assert decided.value.detail == err.detail
     assert decided.value.expected == err.expected
-    other = ev.text(0, "x")  # a delta no row of the state takes: refused as not accepted
+    # A delta no row of the state takes: refused as not accepted.
     with pytest.raises(
         StreamProtocolError, match="text_delta is not accepted in state passthrough"
     ):
-        decide(tr._ctx, state, normalise(other))
+        decide(tr._ctx, state, other)
 
 
 def test_a_stop_for_the_wrong_index() -> None:
