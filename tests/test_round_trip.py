@@ -342,6 +342,26 @@ def test_what_the_request_type_cannot_place_goes_back_as_received() -> None:
     assert fallback["to"] == {"model": "claude-backup"}
 
 
+def test_a_server_tool_input_that_is_not_an_object_keeps_the_snapshots_reading() -> None:
+    """Unlike a client tool call (sent back as INVALID_JSON), a server or MCP call's input goes
+    back as the snapshot reads it, which is the SDK's own reading."""
+    start = {"type": "server_tool_use", "id": "srvtoolu_1", "name": "web_search", "input": {}}
+    events = [
+        ev.message_start(),
+        ev.block_start(0, start),
+        ev.json_part(0, "[1, "),
+        ev.json_part(0, "2]"),
+        ev.block_stop(0),
+        ev.message_delta(),
+        ev.message_stop(),
+    ]
+    tr = run_events(events)
+    [use] = param_of(tr)["content"]
+    assert use["input"] == [1, 2]
+    assert sdk_accumulate(events).content[0].input == [1, 2]
+    assert tr.tool_calls() == []  # never a client tool call
+
+
 def test_a_cut_stream_returns_no_unclosed_thinking_or_tool_call() -> None:
     head = [ev.message_start(), *_thinking(0, "done", sig="S0"), ev.text_start(1)]
     head += [ev.text(1, "Hi"), ev.block_stop(1)]
