@@ -512,6 +512,29 @@ def test_str_input_is_a_usage_error() -> None:
         list(iter_sse(['data: {"type":"ping"}\n\n']))  # type: ignore[list-item]
 
 
+@pytest.mark.parametrize(
+    ("body", "says"),
+    [
+        (b'data: {"type":"ping","x":"\\ud800",}\n\n', "SSE data is not valid JSON"),
+        (
+            b'event: ping\ndata: {"type":"message_stop","x":"\\ud800"}\n\n',
+            "SSE event name 'ping' but data type 'message_stop'",
+        ),
+        (b'data: [1, "\\ud800"]\n\n', r"SSE data is not a JSON object \(got list\)"),
+    ],
+    ids=["not json", "name and type differ", "not an object"],
+)
+def test_data_with_an_escaped_lone_surrogate_is_judged_like_any_other(
+    body: bytes, says: str
+) -> None:
+    """Read again the way json.loads reads a lone surrogate, the data still has to be a JSON
+    object whose type matches the event's name."""
+    decoder = SSEDecoder()
+    with pytest.raises(MalformedEventError, match=says) as info:
+        decoder.feed(body)
+    assert info.value.event_index == 0
+
+
 def test_one_chunk_longer_than_the_limit_is_measured_event_by_event() -> None:
     """A chunk may hold more bytes than one event may: each event in it is measured. Events
     within the limit all go out; an unfinished one already over it is the pending error, after

@@ -470,3 +470,12 @@ def test_mappings_other_than_dict_are_read_as_their_dict() -> None:
     tr, got = run(ordered)
     assert [m.model_dump() for m in got] == [m.model_dump() for m in expected]
     assert tr.snapshot().content[0].text == "ab"  # type: ignore[union-attr]
+
+
+def test_a_fallback_that_names_no_model_leaves_the_model_as_it_started() -> None:
+    fallback = {"type": "fallback", "from": {"model": "claude-test"}, "to": {}}
+    events = [ev.message_start(), ev.block_start(0, fallback), ev.block_stop(0)]
+    events += [ev.text_start(1), ev.text(1, "x"), ev.block_stop(1)]
+    tr, _ = run([*events, ev.message_delta(), ev.message_stop()])
+    assert tr.model == "claude-test"
+    assert tr.snapshot().model == "claude-test"  # type: ignore[union-attr]
