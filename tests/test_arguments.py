@@ -254,6 +254,25 @@ def test_lone_surrogates_in_streamed_text_go_out_as_u_fffd_and_stay_in_the_resul
     assert tr.tool_calls()[0].arguments == '{"q": "\ud83d"}'
 
 
+@pytest.mark.parametrize("where", ["content_block_start", "message_start"])
+@pytest.mark.parametrize("key", ["name", "id"])
+def test_a_lone_surrogate_in_a_tool_name_or_id_refuses_the_block(key: str, where: str) -> None:
+    """A tool call's name and id go back verbatim in the next request and on every chunk: a lone
+    surrogate there cannot be replaced the way text is, so the block is malformed."""
+    block = {"type": "tool_use", "id": "toolu_1", "name": "lookup", "input": {}, key: "x\ud800"}
+    if where == "message_start":
+        events = [ev.message_start(content=[block])]
+    else:
+        events = [ev.message_start(), ev.block_start(0, block)]
+    tr = Translator(config())
+    with pytest.raises(MalformedEventError, match=f"a tool_use block's '{key}' contains a lone"):
+        for event in events:
+            tr.feed(event)
+    assert tr.state == "failed"
+    assert tr.tool_calls() == []  # nothing of the block recorded
+    assert tr.letta_stop_reason == "invalid_llm_response"
+
+
 @pytest.mark.parametrize("form", FORMS)
 def test_nesting_deeper_than_the_parser_limit_is_invalid_with_the_reason(form: str) -> None:
     text = '{"a": ' + "[" * 300 + "]" * 300 + "}"
@@ -265,16 +284,38 @@ def test_nesting_deeper_than_the_parser_limit_is_invalid_with_the_reason(form: s
     assert param_of(tr)["content"][0]["input"] == {"INVALID_JSON": text}
 
 
+@pytest.mark.parametrize("levels", [300, 5_000], ids=["past jiter", "past python"])
+def test_nesting_read_again_by_json_is_still_held_to_the_limit(levels: int) -> None:
+    """A raw control character makes jiter refuse the text before its depth does; json.loads
+    reads it again (the policy allows control characters) and the depth limit still holds,
+    whether json.loads manages the nesting or gives up with a RecursionError."""
+    text = '{"note": "tab\tin it", "a": ' + "[" * levels + "]" * levels + "}"
+    tr, _out = translate(call_events(text), "dict")
+    [call] = tr.tool_calls()
+    assert (call.valid, call.input) == (False, None)
+    assert call.error is not None
+    assert "nested deeper than 200 levels" in call.error
+    assert call.arguments == text
+    shallow = '{"note": "tab\tin it", "a": [[1]]}'
+    tr, _out = translate(call_events(shallow), "dict")
+    assert tr.tool_calls()[0].input == {"note": "tab\tin it", "a": [[1]]}
+
+
 @pytest.mark.parametrize("form", ["dict", "sdk"])
 @pytest.mark.parametrize("where", ["content_block_start", "message_start"])
+@pytest.mark.parametrize("container", ["objects", "lists"])
 def test_a_prefilled_input_deeper_than_the_recursion_limit_is_a_typed_error(
-    form: str, where: str
+    form: str, where: str, container: str
 ) -> None:
     deep: dict[str, Any] = {}
-    node = deep
+    node: Any = deep
     for _ in range(5_000):  # well past sys.getrecursionlimit()
-        node["a"] = {}
-        node = node["a"]
+        inner: Any = {} if container == "objects" else []
+        if isinstance(node, dict):
+            node["a"] = inner
+        else:
+            node.append(inner)
+        node = inner
     block = {"type": "tool_use", "id": "toolu_A", "name": "lookup", "input": deep}
     if where == "message_start":
         events = [ev.message_start(content=[block])]

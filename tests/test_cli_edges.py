@@ -5,18 +5,22 @@ from __future__ import annotations
 
 import io
 import os
+import runpy
 import signal
+import socket
 import subprocess
 import sys
+import threading
 from pathlib import Path
 
 import pytest
 
 import translator
+from translator import _diagram, _startup
 from translator._cli import main
 from translator._startup import launched_as_command
 
-from .helpers import ROOT
+from .helpers import EDGE, ROOT
 from .loopback import Loopback, Reply
 from .test_cli import THINKING, cli, live, one_line
 
@@ -110,6 +114,91 @@ def test_ctrl_c_before_the_stream_began_is_one_line(
 
 def test_imported_as_a_library_the_package_leaves_sigint_alone() -> None:
     assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
+
+
+def test_the_start_up_guard_in_process(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """What the subprocess tests below see from outside, step by step in this process: the
+    guard is installed for the command only from the main thread and only over Python's own
+    handler, says one line and exits 130, and `started()` hands Ctrl-C back."""
+    monkeypatch.setattr(sys, "orig_argv", ["python", "-m", "translator", "replay", "-"])
+    try:
+        worker = threading.Thread(target=_startup._guard)
+        worker.start()
+        worker.join()
+        assert signal.getsignal(signal.SIGINT) is signal.default_int_handler  # not from a thread
+        _startup._guard()
+        assert signal.getsignal(signal.SIGINT) is _startup._interrupted
+        with pytest.raises(SystemExit) as info:
+            _startup._interrupted(signal.SIGINT, None)
+        assert info.value.code == 130
+        assert capsys.readouterr().err == "translator: interrupted while starting\n"
+        _startup.started()
+        assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
+        mine = signal.signal(signal.SIGINT, signal.SIG_IGN)
+        _startup._guard()  # someone else's handler (here: ignore) is left in place
+        assert signal.getsignal(signal.SIGINT) is signal.SIG_IGN
+        signal.signal(signal.SIGINT, mine)
+    finally:
+        signal.signal(signal.SIGINT, signal.default_int_handler)
+
+
+def test_python_dash_m_runs_main_and_exits_with_its_status(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(sys, "argv", ["translator", "diagram", "--format", "json"])
+    monkeypatch.delitem(sys.modules, "translator.__main__", raising=False)  # run it afresh
+    with pytest.raises(SystemExit) as info:
+        runpy.run_module("translator", run_name="__main__", alter_sys=True)
+    assert info.value.code == 0
+    assert capsys.readouterr().out == _diagram.export("json")
+
+
+def test_a_path_that_cannot_be_opened_is_one_line(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    path = tmp_path / "stream.sock"  # exists, is not a directory, and open() refuses it
+    with socket.socket(socket.AF_UNIX) as listening:
+        listening.bind(str(path))
+        status, out, err = cli(["replay", str(path)], capsys)
+    assert (status, out) == (2, "")
+    assert one_line(err) == f"translator: cannot read {path}: No such device or address"
+
+
+def test_a_reader_that_leaves_the_pipe_ends_the_command_quietly(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    class ClosedPipe(io.StringIO):
+        def write(self, text: str) -> int:
+            raise BrokenPipeError(32, "Broken pipe")
+
+    assert main(["replay", str(THINKING)], out=ClosedPipe()) == 0  # as `translator ... | head`
+    assert capsys.readouterr().err == ""
+
+
+def test_redacted_thinking_reads_as_its_size(capsys: pytest.CaptureFixture[str]) -> None:
+    status, out, err = cli(["replay", str(EDGE / "redacted-thinking.sse")], capsys)
+    assert (status, err) == (0, "")
+    first = out.splitlines()[0]
+    assert first.startswith("hidden_reasoning_message")
+    assert first.endswith("  redacted (64 chars)")
+
+
+@pytest.mark.usefixtures("api_key")
+def test_live_with_an_empty_prompt(capsys: pytest.CaptureFixture[str]) -> None:
+    status, out, err = cli(["live", "  \n"], capsys)
+    assert (status, out) == (2, "")
+    assert one_line(err) == "translator: the prompt is empty"
+
+
+def test_a_count_that_is_not_a_number(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as info:
+        main(["live", "hi", "--max-tokens", "lots"])
+    assert info.value.code == 2
+    err = capsys.readouterr().err
+    assert "Traceback" not in err
+    assert err.splitlines()[-1].endswith("--max-tokens: not a whole number: 'lots'")
 
 
 # A `sitecustomize` on PYTHONPATH that makes `import anthropic` announce itself and then stall,

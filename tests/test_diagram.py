@@ -8,6 +8,7 @@ event exactly when the committed JSON has an edge for it, and lands where the ed
 from __future__ import annotations
 
 import importlib
+import io
 import json
 import os
 import re
@@ -34,7 +35,7 @@ from translator import (
 )
 from translator._cli import main
 from translator._events import NO_INDEX, Event, normalise
-from translator._machine import MACHINE
+from translator._machine import MACHINE, read_back
 from translator._states import SELF_TRIGGERS
 
 STATES_DIR = ROOT / "states"
@@ -88,6 +89,45 @@ def test_cli_export_equals_export() -> None:
     )
     printed = result.stdout.split(b"\0")
     assert printed == [*(_diagram.export(fmt).encode("utf-8") for fmt in formats), b""]
+
+
+def _holds(*_: Any) -> bool:
+    return True
+
+
+@pytest.mark.parametrize(
+    ("extra", "refusal"),
+    [
+        ({"prepare": [_holds]}, "only one `after` handler is read"),
+        ({"before": [_holds]}, "only one `after` handler is read"),
+        ({"after": [_holds, _holds]}, "only one `after` handler is read"),
+        ({"unless": [_holds]}, "negated guards are not read"),
+    ],
+    ids=["prepare", "before", "two after", "unless"],
+)
+def test_the_read_back_refuses_what_the_table_cannot_say(
+    extra: dict[str, Any], refusal: str
+) -> None:
+    """A Machine given a `transitions` feature the table has no column for is refused by name,
+    never read as something else (the interpreter and the diagrams would both be wrong)."""
+    from transitions import Machine
+
+    machine = Machine(model=None, states=["a", "b"], initial="a", auto_transitions=False)
+    machine.add_transition("go", "a", "b", **extra)
+    with pytest.raises(ValueError, match=f"go from a: {refusal}"):
+        read_back(machine)
+
+
+def test_a_guard_without_a_stable_name_is_not_drawn() -> None:
+    from transitions import Machine
+
+    machine = Machine(model=None, states=["a", "b"], initial="a", auto_transitions=False)
+    machine.add_transition("go", "a", "b", conditions=[lambda *_: True])
+    with pytest.raises(ValueError, match="has no stable name to draw; use a named function"):
+        _diagram.read(machine)
+    named = Machine(model=None, states=["a", "b"], initial="a", auto_transitions=False)
+    named.add_transition("go", "a", "b", conditions=[_holds])
+    assert _diagram.read(named).edges[0].guards == ("_holds",)
 
 
 def test_export_refuses_an_unknown_format() -> None:
@@ -230,6 +270,22 @@ def test_cli_check_exits_1_with_the_fix(tmp_path: Path, capsys: pytest.CaptureFi
     err = capsys.readouterr().err
     assert "translator.mmd" in err
     assert "make states" in err
+
+
+def test_cli_check_of_a_fresh_copy_exits_0_silently(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    readme = tmp_path / "README.md"
+    shutil.copy(STATES_DIR / "README.md", readme)
+    copy = _copy(tmp_path)
+    assert main(["diagram", "--check", str(copy), "--readme", str(readme)]) == 0
+    assert capsys.readouterr() == ("", "")
+
+
+def test_cli_export_in_process_writes_to_the_given_stream() -> None:
+    out = io.StringIO()
+    assert main(["diagram", "--format", "dot"], out=out) == 0
+    assert out.getvalue() == _diagram.export("dot")
 
 
 def test_readme_prose_is_free_but_its_block_is_not(tmp_path: Path) -> None:

@@ -254,6 +254,42 @@ def test_closed_before_its_first_item_the_source_is_closed_and_the_translator_ca
     assert [m.message_type for m in tr.closing_messages] == ["stop_reason", "usage_statistics"]
 
 
+@pytest.mark.parametrize("twin", ["atranslate", "atranslate_sse"])
+@pytest.mark.parametrize("at", [0, 1, 3])
+def test_asend_and_athrow_drive_an_async_twin_like_anext_and_leaving(twin: str, at: int) -> None:
+    """The async twins are whole async generators: `asend(None)` takes the next item as
+    `__anext__` does, and a consumer's leaving thrown in with `athrow` (before the first item
+    too) ends the stream there, the source closed, one stop reason in all. (An `Exception`
+    thrown in is the source's fault, as `_Settler` says: only a BaseException is leaving.)"""
+
+    class Leave(BaseException):
+        pass
+
+    fault = FAULTS["protocol"]
+    full, _ = full_run(twin, fault)
+    tr = Translator(config())
+    source = source_for(twin, fault)
+    gen = wrapped(twin, source, tr)
+    got: list[Message] = []
+
+    async def main() -> None:
+        for _ in range(at):
+            got.append(await gen.asend(None))
+        with pytest.raises(Leave):
+            await gen.athrow(Leave())
+
+    asyncio.run(main())
+    assert dumped(got) == dumped(full[:at])
+    kinds = [m.message_type for m in got + tr.closing_messages]
+    assert kinds.count("stop_reason") == 1
+    assert kinds[-2:] == ["stop_reason", "usage_statistics"]
+    assert (tr.state, tr.letta_stop_reason) == ("failed", "cancelled")
+    assert source.closed >= 1
+    if at == 0:
+        assert source.taken == 0  # nothing read for a consumer that never took an item
+    assert repr(gen) == f"<_{twin} of {tr!r}>"
+
+
 def test_a_dropped_unstarted_sync_generator_still_cancels() -> None:
     source = SyncSource(list(BASE), None)
     tr = Translator(config())
@@ -261,6 +297,18 @@ def test_a_dropped_unstarted_sync_generator_still_cancels() -> None:
     del gen  # CPython finalises it at once: the close of a generator that was never read
     assert source.closed == 1
     assert tr.letta_stop_reason == "cancelled"
+
+
+def test_a_dropped_unstarted_async_generator_over_an_async_source_still_cancels() -> None:
+    """Nothing async can run when it is dropped: the translator is cancelled all the same, and
+    the source, never started, is left for its owner (only an un-awaited call is closed)."""
+    source = AsyncSource(list(BASE), None)
+    tr = Translator(config())
+    gen = atranslate(source, translator=tr)
+    del gen
+    assert tr.letta_stop_reason == "cancelled"
+    assert [m.message_type for m in tr.closing_messages] == ["stop_reason", "usage_statistics"]
+    assert (source.taken, source.closed) == (0, 0)
 
 
 @pytest.mark.parametrize("twin", ["translate", "atranslate"])

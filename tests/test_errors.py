@@ -103,6 +103,32 @@ def test_json_deltas_on_a_server_result_block_are_refused_by_the_guard() -> None
     assert_failed_cleanly(tr, err)
 
 
+def test_decide_refuses_a_guarded_delta_as_feed_does() -> None:
+    """feed() takes a delta's single internal move itself (the fast path); `decide()`, the one
+    function that decides moves, refuses the same event in the same words and moves nothing."""
+    from translator._events import normalise
+    from translator._interpreter import decide
+
+    block = {"type": "web_search_tool_result", "tool_use_id": "s", "content": []}
+    tr, _ = fed([ev.message_start(), ev.block_start(0, block)])
+    state = tr.state
+    event = ev.json_part(0, "{}")
+    read, other = normalise(event), normalise(ev.text(0, "x"))
+    assert read is not None
+    assert other is not None
+    with pytest.raises(StreamProtocolError) as decided:
+        decide(tr._ctx, state, read)
+    assert tr.state == state
+    err = fail(tr, event)
+    assert decided.value.detail == err.detail
+    assert decided.value.expected == err.expected
+    # A delta no row of the state takes: refused as not accepted.
+    with pytest.raises(
+        StreamProtocolError, match="text_delta is not accepted in state passthrough"
+    ):
+        decide(tr._ctx, state, other)
+
+
 def test_a_stop_for_the_wrong_index() -> None:
     tr, _ = fed([ev.message_start(), ev.text_start(0)])
     err = fail(tr, ev.block_stop(3))
@@ -134,6 +160,7 @@ def test_anything_after_message_stop_fails_without_a_second_stop_reason() -> Non
         {"type": "content_block_delta", "index": 0, "delta": {"type": "text_delta"}},
         {"type": "content_block_delta", "index": "0", "delta": {"type": "text_delta", "text": ""}},
         {"type": "content_block_delta", "index": 0},
+        {"type": "content_block_delta", "index": 0, "delta": {"type": ["text_delta"], "text": "x"}},
         {"type": "content_block_start", "index": 0, "content_block": {}},
         {"index": 0},
         {"type": "brand_new_event"},
@@ -156,6 +183,20 @@ def test_a_tool_block_without_a_name_is_malformed() -> None:
     assert isinstance(err, MalformedEventError)
     assert "content_block (a tool_use block) 'name' must be a string, it is missing" in str(err)
     assert_failed_cleanly(tr, err)
+
+
+def test_fail_keeps_the_position_its_caller_gave() -> None:
+    """A fault found outside the translator by code that knows where it was keeps its index and
+    state; only what the raiser left out is filled in."""
+    tr, _ = fed([ev.message_start(), ev.text_start(0), ev.text(0, "so far")])
+    err = MalformedEventError("frame cut", event_index=7, state="reading frames")
+    with pytest.raises(MalformedEventError) as info:
+        tr.fail(err)
+    assert info.value is err
+    assert (err.event_index, err.state) == (7, "reading frames")
+    assert str(err).startswith("at event #7 in state reading frames: frame cut")
+    assert_failed_cleanly(tr, err)
+    assert tr.snapshot().content[0].text == "so far"  # type: ignore[union-attr]
 
 
 def test_an_input_of_the_wrong_kind_is_the_callers_error() -> None:

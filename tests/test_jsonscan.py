@@ -413,6 +413,7 @@ def test_status_and_trailing_whitespace() -> None:
         ('{"a":tru}', 8),
         ('{"a":[1,]}', 8),
         ('{"a":{"b" 1}}', 10),
+        ('{"a":{"b":1,2}}', 12),
         ('{"a":1,}', 7),
         ('{"a":[1}}', 7),
         ('{"a":[}}', 6),
@@ -476,6 +477,9 @@ def test_configuration_errors() -> None:
         ObjectScanner(["message"], ["thinking"])
     with pytest.raises(ValueError, match="not an extract key"):
         ObjectScanner(EXTRACT).seen("other")
+    for one_key in ({"extract": "thinking"}, {"extract": EXTRACT, "strip": "thinking"}):
+        with pytest.raises(TypeError, match="not one key"):  # else a set of its letters
+            ObjectScanner(**one_key)
 
 
 def test_megabyte_in_eight_char_fragments() -> None:

@@ -226,6 +226,18 @@ def test_arguments_that_are_not_json_give_an_invalid_call_not_a_crash() -> None:
     assert reasoning_of(out) == "a"
 
 
+def test_fragments_after_the_arguments_stopped_being_json_pass_through_as_they_came() -> None:
+    """Once the scanner has refused the text, later fragments (an empty one too) are not
+    scanned again: they go out unchanged and the call is invalid, the thoughts still apart."""
+    parts = ['{"thinking": "a"', " oops", ', "thinking": "b"', "", "}"]
+    tr, out = run(framed(call_events("f", "toolu_1", parts)), thoughts_config())
+    [call] = tr.tool_calls()
+    assert call.valid is False
+    assert reasoning_of(out) == "a"  # the second "thinking" is no longer read as thoughts
+    assert arguments_of(out, "toolu_1") == call.arguments == '{oops, "thinking": "b"}'
+    assert call.input is None
+
+
 def test_a_truncated_legacy_call_is_never_valid() -> None:
     events = [
         ev.message_start(),

@@ -8,7 +8,7 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from translator import (
@@ -74,6 +74,8 @@ def test_a_bad_limit_is_the_callers_error_at_construction(name: str, value: Any)
     limit=st.integers(1, 10),
     prefilled=st.integers(0, 3),
 )
+@example(blocks=4, limit=2, prefilled=3)  # refused inside message_start, none applied
+@example(blocks=4, limit=2, prefilled=0)  # refused at the start of block 2
 def test_the_number_of_blocks_is_bounded(blocks: int, limit: int, prefilled: int) -> None:
     """Blocks inside message_start count too; the block past the limit fails at its start."""
     prefilled = min(prefilled, blocks)
@@ -109,6 +111,8 @@ def test_the_number_of_blocks_is_bounded(blocks: int, limit: int, prefilled: int
     limit=st.integers(1, 2000),
     pings=st.booleans(),
 )
+@example(kind="text", sizes=[30, 30], limit=40, pings=False)
+@example(kind="tool_use", sizes=[40] * 300, limit=2000, pings=True)  # caught at a merge
 def test_the_content_of_one_block_is_bounded(
     kind: str, sizes: list[int], limit: int, pings: bool
 ) -> None:
@@ -163,6 +167,8 @@ def sse(event: dict[str, Any]) -> bytes:
     limit=st.integers(60, 500),
     cuts=st.lists(st.integers(1, 400), min_size=1, max_size=30),
 )
+@example(texts=[10, 300], limit=100, cuts=[400])  # an event over it, the event before it within
+@example(texts=[10, 300], limit=100, cuts=[7])  # the same, arriving in small pieces
 def test_one_sse_event_is_bounded_however_the_body_is_cut(
     texts: list[int], limit: int, cuts: list[int]
 ) -> None:

@@ -29,6 +29,25 @@ def test_the_version_comes_from_the_installed_metadata() -> None:
     assert translator.__version__ != "0+unknown"
 
 
+def test_a_checkout_that_was_never_installed_still_imports(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Imported from a source tree on sys.path with no distribution metadata: the package still
+    imports, and says its version is unknown rather than failing."""
+    installed = translator.__version__
+
+    def not_installed(name: str) -> str:
+        raise importlib.metadata.PackageNotFoundError(name)
+
+    monkeypatch.setattr(importlib.metadata, "version", not_installed)
+    try:
+        importlib.reload(translator)
+        assert translator.__version__ == "0+unknown"
+        assert translator.Translator is Translator  # the same classes, not copies
+    finally:
+        monkeypatch.undo()
+        importlib.reload(translator)
+    assert translator.__version__ == installed
+
+
 def test_the_state_is_a_str_enum_equal_to_its_name() -> None:
     tr = Translator(config())
     assert tr.state is State.IDLE

@@ -288,6 +288,80 @@ def test_declared_fields_kept_response_only_fields_dropped() -> None:
     assert future == prefilled[2]  # unknown: as received
 
 
+def test_what_the_request_type_cannot_place_goes_back_as_received() -> None:
+    """Shapes newer than the SDK's types (a citation or error type it does not know, a list where
+    it expects one object, a string where it expects an object) are neither dropped nor
+    guessed at: they go back as they came, next to the parts the types do describe."""
+    citation = {
+        "type": "char_location",
+        "cited_text": "a",
+        "document_index": 0,
+        "document_title": None,
+        "start_char_index": 0,
+        "end_char_index": 1,
+        "file_id": None,
+    }
+    newer_citation = {"type": "future_location", "cited_text": "a", "where": 3}
+    newer_error = {"type": "web_search_tool_result_error_v9", "error_code": "new"}
+    outputs = [{"type": "code_execution_output", "file_id": "f"}]
+    document = {
+        "type": "document",
+        "source": {"type": "text", "media_type": "text/plain", "data": "d"},
+        "citations": {"enabled": True},
+        "title": "t",
+    }
+    fetched = {"type": "web_fetch_result", "url": "https://x", "retrieved_at": None}
+    blocks: list[dict[str, Any]] = [
+        {"type": "text", "text": "hi", "citations": [citation, newer_citation]},
+        {"type": "server_tool_use", "id": "srvtoolu_1", "name": "web_search", "input": {}},
+        {"type": "web_search_tool_result", "tool_use_id": "srvtoolu_1", "content": newer_error},
+        {"type": "server_tool_use", "id": "srvtoolu_2", "name": "code_execution", "input": {}},
+        {"type": "code_execution_tool_result", "tool_use_id": "srvtoolu_2", "content": outputs},
+        {"type": "server_tool_use", "id": "srvtoolu_3", "name": "web_fetch", "input": {}},
+        {
+            "type": "web_fetch_tool_result",
+            "tool_use_id": "srvtoolu_3",
+            "content": {**fetched, "content": document},
+        },
+        {"type": "fallback", "from": "claude-test", "to": {"model": "claude-backup"}},
+    ]
+    events = [ev.message_start()]
+    for index, block in enumerate(blocks):
+        events += [ev.block_start(index, block), ev.block_stop(index)]
+    content = param_of(run_events([*events, ev.message_delta(), ev.message_stop()]))["content"]
+    assert [block["type"] for block in content] == [block["type"] for block in blocks]
+    text, _, search, _, code, _, fetch, fallback = content
+    assert text["citations"] == [
+        {k: v for k, v in citation.items() if k != "file_id"},  # projected: file_id dropped
+        newer_citation,  # a type the union does not name: as received
+    ]
+    assert search["content"] == newer_error
+    assert code["content"] == outputs  # a list where the type has one object: as received
+    assert fetch["content"] == {"type": "web_fetch_result", "url": "https://x", "content": document}
+    assert fallback["from"] == "claude-test"  # not the object the type declares: as received
+    assert fallback["to"] == {"model": "claude-backup"}
+
+
+def test_a_server_tool_input_that_is_not_an_object_keeps_the_snapshots_reading() -> None:
+    """Unlike a client tool call (sent back as INVALID_JSON), a server or MCP call's input goes
+    back as the snapshot reads it, which is the SDK's own reading."""
+    start = {"type": "server_tool_use", "id": "srvtoolu_1", "name": "web_search", "input": {}}
+    events = [
+        ev.message_start(),
+        ev.block_start(0, start),
+        ev.json_part(0, "[1, "),
+        ev.json_part(0, "2]"),
+        ev.block_stop(0),
+        ev.message_delta(),
+        ev.message_stop(),
+    ]
+    tr = run_events(events)
+    [use] = param_of(tr)["content"]
+    assert use["input"] == [1, 2]
+    assert sdk_accumulate(events).content[0].input == [1, 2]
+    assert tr.tool_calls() == []  # never a client tool call
+
+
 def test_a_cut_stream_returns_no_unclosed_thinking_or_tool_call() -> None:
     head = [ev.message_start(), *_thinking(0, "done", sig="S0"), ev.text_start(1)]
     head += [ev.text(1, "Hi"), ev.block_stop(1)]

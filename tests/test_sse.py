@@ -15,7 +15,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from translator._errors import MalformedEventError, UsageError
+from translator._errors import LimitExceededError, MalformedEventError, UsageError
 from translator._sse import SSEDecoder, aiter_sse, iter_sse
 
 from . import events as ev
@@ -512,6 +512,53 @@ def test_str_input_is_a_usage_error() -> None:
         list(iter_sse(['data: {"type":"ping"}\n\n']))  # type: ignore[list-item]
 
 
+@pytest.mark.parametrize(
+    ("body", "says"),
+    [
+        (b'data: {"type":"ping","x":"\\ud800",}\n\n', "SSE data is not valid JSON"),
+        (
+            b'event: ping\ndata: {"type":"message_stop","x":"\\ud800"}\n\n',
+            "SSE event name 'ping' but data type 'message_stop'",
+        ),
+        (b'data: [1, "\\ud800"]\n\n', r"SSE data is not a JSON object \(got list\)"),
+    ],
+    ids=["not json", "name and type differ", "not an object"],
+)
+def test_data_with_an_escaped_lone_surrogate_is_judged_like_any_other(
+    body: bytes, says: str
+) -> None:
+    """Read again the way json.loads reads a lone surrogate, the data still has to be a JSON
+    object whose type matches the event's name."""
+    decoder = SSEDecoder()
+    with pytest.raises(MalformedEventError, match=says) as info:
+        decoder.feed(body)
+    assert info.value.event_index == 0
+
+
+def test_one_chunk_longer_than_the_limit_is_measured_event_by_event() -> None:
+    """A chunk may hold more bytes than one event may: each event in it is measured. Events
+    within the limit all go out; an unfinished one already over it is the pending error, after
+    the events before it."""
+    ping = b'data: {"type":"ping"}\n\n'  # 21 bytes of event, then the blank line
+    decoder = SSEDecoder(30)
+    assert decoder.feed(ping + ping) == [{"type": "ping"}, {"type": "ping"}]
+    assert decoder.pending_error is None
+    decoder = SSEDecoder(30)
+    assert decoder.feed(ping + b"data: " + b"x" * 40) == [{"type": "ping"}]
+    pending = decoder.pending_error
+    assert isinstance(pending, LimitExceededError)
+    assert (pending.limit, pending.maximum, pending.value) == ("max_event_bytes", 30, 46)
+    assert pending.event_index == 1
+    with pytest.raises(LimitExceededError):
+        decoder.feed(b"more")
+
+
+@pytest.mark.parametrize("limit", [0, -1, 1.5, True, "64"])
+def test_a_limit_that_is_not_a_positive_integer_is_a_usage_error(limit: object) -> None:
+    with pytest.raises(UsageError, match="max_event_bytes must be a positive integer"):
+        SSEDecoder(limit)  # type: ignore[arg-type]
+
+
 def test_feed_after_close_is_a_usage_error_and_close_is_idempotent() -> None:
     decoder = SSEDecoder()
     assert decoder.feed(b'data: {"type":"ping"}') == []
@@ -569,6 +616,13 @@ def test_iter_and_aiter_raise_malformed_after_the_good_events(size: int) -> None
         assert events == list(whole(INVALID))
         assert isinstance(error, MalformedEventError)
         assert error.event_index == 16
+
+
+def test_iter_and_aiter_dispatch_a_last_event_that_lacks_its_blank_line() -> None:
+    chunks = [b'data: {"type":"ping"}\n\nevent: message_stop\n', b'data: {"type":"message_stop"}']
+    expected = [{"type": "ping"}, {"type": "message_stop"}]
+    assert collect_sync(chunks) == (expected, None)
+    assert collect_async(chunks) == (expected, None)
 
 
 def test_iter_sse_raises_without_waiting_for_more_input() -> None:

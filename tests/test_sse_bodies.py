@@ -69,6 +69,14 @@ NOT_SSE = {
         b"<html>\r\n<head><title>502 Bad Gateway</title></head>\r\n\r\n<body></body></html>",
         "the body is HTML or XML, not server-sent events (a proxy's error page?)",
     ),
+    "json that does not parse": (
+        b'{"a" 1}',
+        "the body is JSON, not server-sent events: '{\"a\" 1}'",
+    ),
+    "a long json error, told from its first KiB": (
+        b'{"type":"error","error":{"type":"api_error","message":"' + b"x" * 2000 + b'"}}',
+        "the body is JSON, not server-sent events: an error response (api_error: xxx",
+    ),
     "bom and blank lines first": (
         b'\xef\xbb\xbf\n\n  {"type": "error", "error": {"type": "api_error", "message": "x"}}',
         "an error response (api_error: x)",

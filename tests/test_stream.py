@@ -144,6 +144,19 @@ def test_line_endings_comments_multiline_data_and_dropped_event_lines() -> None:
     assert outcome(translate_sse([multi, rest], config())) == expected
 
 
+def test_a_body_that_ends_without_its_last_blank_line_still_completes() -> None:
+    """The last event, complete JSON but not followed by its blank line, is dispatched when the
+    body ends (as the SDK does), by both twins."""
+    events = ev.text_stream("x")
+    data = sse(*events)
+    assert data.endswith(b"\n\n")
+    expected = direct(events)
+    assert expected[1] is None
+    for cut in (data[:-1], data[:-2]):
+        assert outcome(translate_sse([cut], config())) == expected
+        assert arun(acollect(atranslate_sse(agen([cut]), config()))) == expected
+
+
 def test_a_memoryview_and_bytearray_body_are_bytes_too() -> None:
     data = sse(*ev.text_stream("x"))
     expected = direct(ev.text_stream("x"))
@@ -244,6 +257,10 @@ def test_inputs_of_the_wrong_kind_name_the_right_function() -> None:
     async def wrong() -> None:
         with pytest.raises(UsageError, match="is synchronous: use translate"):
             await drain(atranslate([ev.ping()], config()))
+        with pytest.raises(UsageError, match="raw SSE bytes or text: use atranslate_sse"):
+            await drain(atranslate(b"event: ping\n\n", config()))
+        with pytest.raises(UsageError, match="cannot read events from a int"):
+            await drain(atranslate(42, config()))
         with pytest.raises(UsageError, match=r"async iterable of bytes \(use translate_sse\)"):
             await drain(atranslate_sse([b""], config()))  # type: ignore[arg-type]
 

@@ -162,3 +162,43 @@ def test_an_async_consumer_leaving_closes_the_response() -> None:
         asyncio.run(main(server.url))
         assert server.client_left.wait(5)
     assert tr.letta_stop_reason == "cancelled"
+
+
+def test_leaving_an_entered_response_closes_it_at_once() -> None:
+    """Given the APIResponse itself (the caller entered the manager), a consumer that leaves
+    releases the connection then, not when the caller's `with` block ends."""
+    body = THINKING.read_bytes()
+    tr = Translator(config())
+    reply = Reply(body, hold_after=event_ends(body)[4])
+    with (
+        Loopback([reply]) as server,
+        anthropic.Anthropic(api_key="test", base_url=server.url, max_retries=0) as client,
+    ):
+        manager = client.messages.with_streaming_response.create(**REQUEST, stream=True)
+        with manager as response:
+            messages = translate(response, translator=tr)
+            next(messages)
+            messages.close()
+            assert server.client_left.wait(5)  # still inside the caller's `with`
+    assert tr.letta_stop_reason == "cancelled"
+
+
+def test_leaving_an_entered_async_response_closes_it_at_once() -> None:
+    body = THINKING.read_bytes()
+    tr = Translator(config())
+
+    async def main(server: Loopback) -> None:
+        async with anthropic.AsyncAnthropic(
+            api_key="test", base_url=server.url, max_retries=0
+        ) as client:
+            manager = client.messages.with_streaming_response.create(**REQUEST, stream=True)
+            async with manager as response:
+                async with aclosing(atranslate(response, translator=tr)) as messages:
+                    async for _message in messages:
+                        break
+                left = await asyncio.to_thread(server.client_left.wait, 5)
+                assert left  # still inside the caller's `async with`
+
+    with Loopback([Reply(body, hold_after=event_ends(body)[4])]) as server:
+        asyncio.run(main(server))
+    assert tr.letta_stop_reason == "cancelled"

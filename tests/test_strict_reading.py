@@ -53,6 +53,7 @@ def message_start(**changes: Any) -> dict[str, Any]:
 
 BAD = {
     "an empty message": {"type": "message_start", "message": {}},
+    "a message that is not an object": {"type": "message_start", "message": "hello"},
     "a numeric id": message_start(id=0),
     "a list as model": message_start(model=[1]),
     "no content": {
@@ -91,7 +92,13 @@ def test_a_bad_message_start_is_malformed_at_event_0(event: dict[str, Any]) -> N
             {"output_tokens": 1, "output_tokens_details": {"thinking_tokens": "9"}},
             "thinking_tokens",
         ),
+        (
+            {"stop_reason": "end_turn"},
+            {"output_tokens": 1, "output_tokens_details": [3]},
+            "usage.output_tokens_details",
+        ),
         ("not an object", {"output_tokens": 1}, "'delta'"),
+        ({"stop_reason": "end_turn"}, 5, "usage must be an object"),
     ],
 )
 def test_a_bad_message_delta_is_blamed_on_itself(delta: Any, usage: Any, field: str) -> None:
@@ -135,6 +142,36 @@ def test_a_bad_block_is_malformed_on_its_start_and_inside_message_start(
     assert tr.snapshot() is None
 
 
+def test_a_long_bad_value_is_shown_cut_short() -> None:
+    _, err = fail_at([message_start(model=["x" * 100])])
+    assert type(err) is MalformedEventError
+    assert err.detail.startswith("message 'model' must be a string, got list ['xxxxx")
+    shown = err.detail.split("got list ", 1)[1]
+    assert shown == "['" + "x" * 35 + "..."  # 40 characters of the value's repr at most
+
+
+def test_a_message_delta_without_usage_is_malformed() -> None:
+    bad = {"type": "message_delta", "delta": {"stop_reason": "end_turn"}}
+    tr, err = fail_at([ev.message_start(), ev.text_start(0), ev.block_stop(0), bad])
+    assert type(err) is MalformedEventError
+    assert (err.event_index, err.event_type) == (3, "message_delta")
+    assert "'usage'" in str(err)
+    assert tr.stop_reason is None
+
+
+def test_a_context_management_that_is_not_an_object_is_malformed() -> None:
+    bad = {**ev.message_delta(), "context_management": "cleared"}
+    tr, err = fail_at([ev.message_start(), ev.text_start(0), ev.block_stop(0), bad])
+    assert type(err) is MalformedEventError
+    assert (err.event_index, err.event_type) == (3, "message_delta")
+    assert "'context_management'" in str(err)
+    assert "an object or null" in str(err)
+    assert tr.stop_reason is None  # nothing of it recorded
+    snap = tr.snapshot()
+    assert snap is not None
+    assert getattr(snap, "context_management", None) is None
+
+
 def test_a_citations_delta_without_its_citation_is_malformed() -> None:
     events = [ev.message_start(), ev.text_start(0), ev.delta(0, {"type": "citations_delta"})]
     _, err = fail_at(events)
@@ -164,6 +201,7 @@ def test_sdk_objects_built_from_bad_json_are_judged_the_same() -> None:
     for event in (
         message_start(id=0),
         message_start(usage={"input_tokens": -1, "output_tokens": 1}),
+        {"type": "content_block_delta", "index": 0, "delta": "not an object"},
     ):
         obj = construct_type(type_=RawMessageStreamEvent, value=copy.deepcopy(event))
         _, err = fail_at([obj])
@@ -347,6 +385,7 @@ def test_an_id_factory_that_fails_is_the_callers_error(factory: Any, match: str)
         {"text_as": "shout"},
         {"assistant_message_tool": ("only-one",)},
         {"max_blocks": 0},
+        {"inner_thoughts_kwarg": ""},
     ],
     ids=lambda s: next(iter(s)),
 )

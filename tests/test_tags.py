@@ -143,3 +143,5 @@ def test_custom_tags_and_validation() -> None:
         TagStripper([""])
     with pytest.raises(ValueError, match="non-empty"):
         TagStripper([])
+    with pytest.raises(TypeError, match="not one tag"):  # a str is a sequence of 1-char tags
+        TagStripper("<thinking>")

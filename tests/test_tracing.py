@@ -132,6 +132,39 @@ def test_each_failure_is_recorded_exactly_once(
     assert dict(span.attributes or {})["translator.stop_reason"] == failure_stop(error)
 
 
+def test_a_failure_before_message_start_names_no_response(exporter: InMemorySpanExporter) -> None:
+    """No message began: the outcome is recorded without an id, a model or a finish reason."""
+    span = traced(exporter, [ev.error("overloaded_error", "Overloaded")])
+    assert names(span) == ["exception"]
+    attributes = dict(span.attributes or {})
+    assert attributes["translator.stop_reason"] == "llm_api_error"
+    assert attributes["translator.events"] == 1
+    for absent in ("gen_ai.response.id", "gen_ai.response.model", "gen_ai.response.finish_reasons"):
+        assert absent not in attributes
+    assert span.status.status_code is StatusCode.ERROR
+
+
+def test_blocks_that_come_whole_get_their_block_events(exporter: InMemorySpanExporter) -> None:
+    """A block complete inside message_start passes the machine as a start and a stop, so it is
+    recorded like a streamed one; a redacted block's size is its data (it has no deltas)."""
+    events = [
+        ev.message_start(content=[{"type": "text", "text": "hello"}]),
+        ev.block_start(1, {"type": "redacted_thinking", "data": "abcdef"}),
+        ev.block_stop(1),
+        ev.message_delta(),
+        ev.message_stop(),
+    ]
+    span = traced(exporter, events)
+    assert names(span) == ["content_block", "content_block"]
+    blocks: list[dict[str, Any]] = [dict(e.attributes or {}) for e in span.events]
+    assert [(b["block.type"], b["block.index"]) for b in blocks] == [
+        ("text", 0),
+        ("redacted_thinking", 1),
+    ]
+    assert blocks[1]["block.size"] == len("abcdef")
+    assert errors(span) == 0
+
+
 def test_a_recorded_upstream_error_fixture(exporter: InMemorySpanExporter) -> None:
     span = traced(exporter, load_events(OVERLOADED))
     assert errors(span) == 1

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections import OrderedDict
 from typing import Any
 
 import pytest
@@ -22,7 +23,7 @@ from translator import (
 )
 
 from . import events as ev
-from .helpers import REAL, config, letta_adapter, load_events, param_of, run
+from .helpers import REAL, config, letta_adapter, load_events, param_of, run, sdk_accumulate
 
 
 def kinds(messages: list[Any]) -> list[str]:
@@ -417,3 +418,64 @@ def test_state_follows_the_blocks() -> None:
         tr.feed(event)
         seen.append(tr.state)
     assert seen == ["idle", "message", "thinking", "thinking", "message"]
+
+
+# --- what the snapshot records, as the SDK does ---------------------------------------------------
+
+
+def test_a_mid_stream_fallback_names_the_model_that_answered_as_the_sdk_does() -> None:
+    """A fallback block marks where the requested model gave way; the model that answered is its
+    `to`, and the message_delta after it replaces the start's input_transformations."""
+    fallback = {
+        "type": "fallback",
+        "from": {"model": "claude-test"},
+        "to": {"model": "claude-backup"},
+        "trigger": {"type": "refusal", "category": "cyber"},
+    }
+    dropped = [
+        {
+            "type": "thinking_dropped",
+            "path": "messages.0.content.1",
+            "reason": "prefix_binding_mismatch",
+        }
+    ]
+    events = [
+        ev.message_start(),
+        ev.block_start(0, fallback),
+        ev.block_stop(0),
+        ev.text_start(1),
+        ev.text(1, "answered"),
+        ev.block_stop(1),
+        {**ev.message_delta(), "input_transformations": dropped},
+        ev.message_stop(),
+    ]
+    tr, out = run(events)
+    assert tr.model == "claude-backup"
+    snap = tr.snapshot()
+    assert snap is not None
+    assert snap.model_dump() == sdk_accumulate(events).model_dump()
+    assert snap.model == "claude-backup"
+    assert snap.model_dump()["input_transformations"] == dropped
+    assert [m.content for m in content(out)] == ["answered"]  # the fallback block is not emitted
+
+
+def test_mappings_other_than_dict_are_read_as_their_dict() -> None:
+    """An OrderedDict (or any dict subclass) is an event's JSON too, its delta included."""
+    plain = ev.text_stream("a", "b")
+    ordered = [OrderedDict(e) for e in plain]
+    for e in ordered:
+        if "delta" in e:
+            e["delta"] = OrderedDict(e["delta"])
+    _, expected = run(plain)
+    tr, got = run(ordered)
+    assert [m.model_dump() for m in got] == [m.model_dump() for m in expected]
+    assert tr.snapshot().content[0].text == "ab"  # type: ignore[union-attr]
+
+
+def test_a_fallback_that_names_no_model_leaves_the_model_as_it_started() -> None:
+    fallback = {"type": "fallback", "from": {"model": "claude-test"}, "to": {}}
+    events = [ev.message_start(), ev.block_start(0, fallback), ev.block_stop(0)]
+    events += [ev.text_start(1), ev.text(1, "x"), ev.block_stop(1)]
+    tr, _ = run([*events, ev.message_delta(), ev.message_stop()])
+    assert tr.model == "claude-test"
+    assert tr.snapshot().model == "claude-test"  # type: ignore[union-attr]

@@ -145,6 +145,28 @@ def test_the_encoder_handles_what_a_caller_builds_by_hand() -> None:
     # pydantic cannot write a lone surrogate at all; the encoder writes it escaped.
     lone = AssistantMessage(id="message-1", date=utc, content="a\ud800b")
     assert json.loads(FrameEncoder()(lone)[6:])["content"] == "a\ud800b"
+    thought = ReasoningMessage(id="message-1", date=utc, reasoning="a\ud800b")
+    assert json.loads(FrameEncoder()(thought)[6:])["reasoning"] == "a\ud800b"
+    chunk = ToolCallDelta(arguments='"\udfff', tool_call_id="t")
+    call = json.loads(
+        FrameEncoder()(
+            ToolCallMessage(id="message-1", date=utc, tool_call=chunk, tool_calls=chunk)
+        )[6:]
+    )
+    assert call["tool_call"]["arguments"] == call["tool_calls"]["arguments"] == '"\udfff'
+    head = AssistantMessage(id="message-1", date=utc, otid="o\ud800", content="x")  # a fixed field
+    assert json.loads(FrameEncoder()(head)[6:])["otid"] == "o\ud800"
+
+
+def test_one_encoder_over_more_logical_messages_than_its_cache_holds() -> None:
+    """The prefix cache is bounded (a long-lived encoder does not grow): past its size it starts
+    again, and every frame is still exactly pydantic's."""
+    utc = datetime(2026, 1, 2, 3, 4, 5, tzinfo=UTC)
+    messages = [
+        AssistantMessage(id=f"message-{n}", date=utc, otid=f"o{n}", content=str(n))
+        for n in range(600)
+    ]
+    assert_encodes_like_pydantic([*messages, *messages[:3]])
 
 
 def test_a_chunk_copied_with_changes_is_its_own_model_and_encodes_as_one() -> None:
@@ -298,6 +320,59 @@ def test_a_source_without_a_stop_reason_gets_one_and_never_two() -> None:
         d for _, d in parse(list(letta_sse(twice))) if isinstance(d, dict) and "stop_reason" in d
     ]
     assert len(stops) == 1
+
+
+def test_the_async_twin_gives_a_source_without_a_stop_reason_one_and_never_two() -> None:
+    """Any async iterable will do, one without `aclose` too; no `on_error` is needed."""
+
+    class Messages:
+        def __init__(self, items: list[Any]) -> None:
+            self.items = iter(items)
+
+        def __aiter__(self) -> Messages:
+            return self
+
+        async def __anext__(self) -> Any:
+            try:
+                return next(self.items)
+            except StopIteration:
+                raise StopAsyncIteration from None
+
+    async def frames(items: list[Any]) -> list[bytes]:
+        return [frame async for frame in aletta_sse(Messages(items))]
+
+    whole = list(translate(ev.text_stream("a"), config()))
+    cut = [m for m in whole if m.message_type != "stop_reason"]
+    parsed = parse(asyncio.run(frames(cut)))
+    assert parsed[-3][1] == {"message_type": "stop_reason", "stop_reason": "error"}
+    assert parsed[-2][1]["error_type"] == "stream_incomplete"
+    assert parsed[-1] == (None, "[DONE]")
+    twice = parse(asyncio.run(frames([*whole, LettaStopReason(stop_reason="end_turn")])))
+    assert twice == parse(list(letta_sse(whole)))  # the second stop reason is not sent
+
+
+def test_an_error_a_source_raises_before_any_stop_reason_gets_its_stop_reason() -> None:
+    """A hand-made source may raise a TranslatorError no translator ended (no messages on it):
+    the frames still carry one stop reason, the one `failure` names, before the error frame."""
+
+    err = UpstreamError(
+        "overloaded",
+        error_type="overloaded_error",
+        error_message="Overloaded",
+        content_emitted=False,
+    )
+
+    def source() -> Iterator[Any]:
+        yield from ()
+        raise err
+
+    parsed = parse(list(letta_sse(source(), run_id="run-9")))
+    stop, _ = failure(err)
+    assert parsed[0][1] == {"message_type": "stop_reason", "stop_reason": stop}
+    assert parsed[1][0] == "error"
+    assert parsed[1][1]["run_id"] == "run-9"
+    assert parsed[-1] == (None, "[DONE]")
+    assert len(parsed) == 3
 
 
 def test_closing_the_frames_closes_the_source_and_cancels_the_translator() -> None:

@@ -20,7 +20,7 @@ from ._errors import LimitExceededError, MalformedEventError, UsageError
 from ._fields import check_block, check_message_delta, check_message_start, check_structured_delta
 from ._kinds import DELTAS
 
-__all__ = ["DELTA_PAYLOAD", "TRIGGERS", "BlockStart", "Event", "is_derived", "normalise"]
+__all__ = ["DELTA_PAYLOAD", "TRIGGERS", "BlockStart", "Event", "normalise"]
 
 # The string field each streamed delta type carries; the trigger name is the delta type itself.
 # Both vocabularies are the block kinds' declarations (`_kinds`), not a list of their own.
@@ -189,14 +189,6 @@ def _from_sdk(obj: Any) -> Event:
 # thinking, signature, citation, compaction) repeat what a raw event already said.
 _HELPER_MODULE = "anthropic.lib.streaming"
 _DERIVED = frozenset({"text", "input_json", "thinking", "signature", "citation", "compaction"})
-
-
-def is_derived(event: Any) -> bool:
-    """True for a `messages.stream()` helper event that only repeats a raw event."""
-    return (
-        type(event).__module__.startswith(_HELPER_MODULE)
-        and getattr(event, "type", None) in _DERIVED
-    )
 
 
 def _skip(event: Any) -> None:

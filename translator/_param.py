@@ -95,12 +95,8 @@ def _block_param(block: Block) -> dict[str, Any] | None:
             elif kind == "tool_use":
                 snap["input"] = {"INVALID_JSON": text}
             # (a server or MCP call keeps the snapshot's reading of its input, as the SDK's)
-        elif kind == "tool_use":
-            prefilled = snap.get("input")
-            if not isinstance(prefilled, dict):
-                snap["input"] = {}
-            elif not _finite(prefilled):
-                snap["input"] = {"INVALID_JSON": json.dumps(prefilled, ensure_ascii=False)}
+        elif kind == "tool_use" and not _finite(snap["input"]):  # an object, as its start had
+            snap["input"] = {"INVALID_JSON": json.dumps(snap["input"], ensure_ascii=False)}
     return _project_block(kind, snap)
 
 

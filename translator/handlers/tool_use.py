@@ -108,9 +108,7 @@ def finalise(block: Block) -> ToolCall:
         arguments = text
         parsed, error = parse_arguments(text)
     else:
-        parsed = block.start.get("input")
-        if parsed is None:
-            parsed = {}
+        parsed = block.start["input"]  # an object: the boundary refuses a start without one
         arguments, error = prefilled_arguments(parsed)
         if scanned is not None:
             parsed = legacy.without_thoughts(scanned, parsed)
