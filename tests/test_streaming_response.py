@@ -172,7 +172,7 @@ def test_leaving_an_entered_response_closes_it_at_once() -> None:
     reply = Reply(body, hold_after=event_ends(body)[4])
     with (
         Loopback([reply]) as server,
-        anthropic.Anthropic(api_key="test", base_url=server.url, max_retries=0) as client,
+        sdk_client(server.url) as client,
     ):
         manager = client.messages.with_streaming_response.create(**REQUEST, stream=True)
         with manager as response:
@@ -188,9 +188,7 @@ def test_leaving_an_entered_async_response_closes_it_at_once() -> None:
     tr = Translator(config())
 
     async def main(server: Loopback) -> None:
-        async with anthropic.AsyncAnthropic(
-            api_key="test", base_url=server.url, max_retries=0
-        ) as client:
+        async with async_sdk_client(server.url) as client:
             manager = client.messages.with_streaming_response.create(**REQUEST, stream=True)
             async with manager as response:
                 async with aclosing(atranslate(response, translator=tr)) as messages:
