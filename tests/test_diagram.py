@@ -586,15 +586,8 @@ def test_cancel_follows_the_cancel_edges(state: str, strict: bool) -> None:
         assert out == []
 
 
-@pytest.mark.parametrize("strict", [False, True], ids=["edges", "strict_machine"])
-@pytest.mark.parametrize("ending", ["finish()", "cancel()", "a fault"])
-@pytest.mark.parametrize("state", LIVE_STATES)
-def test_feed_after_the_end_follows_the_late_event_edges(
-    state: str, ending: str, strict: bool
-) -> None:
-    """Once the input ended or the stream failed, the state's late_event edge refuses any event
-    before it is read (junk included), as the caller's mistake naming what came before."""
-    tr = _translator(state, PROBES[0], strict)
+def _end(tr: Translator, ending: str) -> None:
+    """End the input with `finish()` or `cancel()`, or fail the stream with a bad event."""
     try:
         if ending == "finish()":
             tr.finish()
@@ -604,6 +597,18 @@ def test_feed_after_the_end_follows_the_late_event_edges(
             tr.feed({"type": "bogus"})
     except (StreamProtocolError, TruncatedStreamError):
         pass
+
+
+@pytest.mark.parametrize("strict", [False, True], ids=["edges", "strict_machine"])
+@pytest.mark.parametrize("ending", ["finish()", "cancel()", "a fault"])
+@pytest.mark.parametrize("state", LIVE_STATES)
+def test_feed_after_the_end_follows_the_late_event_edges(
+    state: str, ending: str, strict: bool
+) -> None:
+    """Once the input ended or the stream failed, the state's late_event edge refuses any event
+    before it is read (junk included), as the caller's mistake naming what came before."""
+    tr = _translator(state, PROBES[0], strict)
+    _end(tr, ending)
     after, seen = tr.state, tr.events_seen
     late = _taken(tr, after, "late_event")
     assert late is not None, f"nothing refuses a feed() in {after} after {ending}"
@@ -625,13 +630,8 @@ def test_fail_follows_the_abort_edges(state: str, ending: str, strict: bool) -> 
     after message_stop, until the input ended); where the edge is internal the error is raised
     as it is, nothing emitted and nothing filled in."""
     tr = _translator(state, PROBES[0], strict)
-    try:
-        if ending == "finish()":
-            tr.finish()
-        elif ending == "cancel()":
-            tr.cancel()
-    except TruncatedStreamError:
-        pass
+    if ending:
+        _end(tr, ending)
     before = tr.state
     abort = _taken(tr, before, "abort")
     assert abort is not None
