@@ -101,7 +101,7 @@ class Loopback:
         class Handler(_Handler):
             loopback = owner
 
-        server = _Server(("127.0.0.1", 0), Handler)
+        server = QuietServer(("127.0.0.1", 0), Handler)
         server.daemon_threads = True
         self._server = server
         self._thread = threading.Thread(
@@ -130,7 +130,7 @@ class Loopback:
             return self.replies[min(index, len(self.replies) - 1)]
 
 
-class _Server(ThreadingHTTPServer):
+class QuietServer(ThreadingHTTPServer):
     def handle_error(self, request: object, client_address: object) -> None:
         """A client that leaves mid-reply is what several tests do on purpose: not worth a
         traceback on the terminal. Anything else is still printed."""

@@ -14,7 +14,7 @@ import re
 import threading
 from collections.abc import Iterator
 from datetime import datetime
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -24,6 +24,7 @@ import pytest
 from translator import TranslatorError, failure, letta_sse, translate_sse
 
 from .helpers import config, invalid_fixtures, real_fixtures
+from .loopback import QuietServer
 
 FIXTURES = [*real_fixtures(), *invalid_fixtures()]
 # letta-client marks `agents.messages.stream` deprecated (for `create(streaming=True)`), but it
@@ -60,7 +61,7 @@ class _Handler(BaseHTTPRequestHandler):
 
 @pytest.fixture(scope="module")
 def client() -> Iterator[letta_client.Letta]:
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
+    server = QuietServer(("127.0.0.1", 0), _Handler)
     server.daemon_threads = True
     thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05})
     thread.start()
