@@ -60,8 +60,10 @@ lint: $(STAMP)  ## ruff check and ruff format --check
 typecheck: $(STAMP)  ## mypy --strict over the package, tests/, scripts/, examples/ and the docs hook
 	$(BIN)/mypy translator tests scripts docs/hooks.py examples
 
+# --dist worksteal: a worker that runs out of tests takes some of the other's, so a long property
+# test near the end does not leave a core idle.
 pytest: $(STAMP)  ## the test suite, in parallel (PYTEST_WORKERS=auto), with a branch-coverage floor
-	$(PYTEST) -q -n $(PYTEST_WORKERS) --cov=translator --cov-branch \
+	$(PYTEST) -q -n $(PYTEST_WORKERS) --dist worksteal --cov=translator --cov-branch \
 		--cov-report=term:skip-covered --cov-fail-under=$(COVERAGE_FLOOR)
 
 docs: $(STAMP)  ## the HTML reference and guide in site/, strict: a warning fails
@@ -91,7 +93,7 @@ bench-load: $(STAMP)  ## the example endpoint under 500 concurrent streams (uvic
 	$(BIN)/python -m tests.bench.load
 
 test-thorough: $(STAMP)  ## the suite with the long hypothesis budgets
-	HYPOTHESIS_PROFILE=thorough $(PYTEST) -q -n $(PYTEST_WORKERS)
+	HYPOTHESIS_PROFILE=thorough $(PYTEST) -q -n $(PYTEST_WORKERS) --dist worksteal
 
 clean:  ## remove the venvs, caches and build output
 	rm -rf $(VENV) $(RUN_VENV) .mypy_cache .ruff_cache .pytest_cache .coverage build dist site *.egg-info
