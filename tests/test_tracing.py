@@ -161,8 +161,25 @@ def test_blocks_that_come_whole_get_their_block_events(exporter: InMemorySpanExp
         ("text", 0),
         ("redacted_thinking", 1),
     ]
+    assert blocks[0]["block.size"] == 0  # as documented: it streamed no delta
     assert blocks[1]["block.size"] == len("abcdef")
     assert errors(span) == 0
+
+
+def test_a_block_size_counts_what_its_deltas_streamed(exporter: InMemorySpanExporter) -> None:
+    """Text already on the start is not counted, only what the deltas streamed (README)."""
+    events = [
+        ev.message_start(),
+        ev.block_start(0, {"type": "text", "text": "on the start "}),
+        ev.text(0, "abc"),
+        ev.text(0, "de"),
+        ev.block_stop(0),
+        ev.message_delta(),
+        ev.message_stop(),
+    ]
+    span = traced(exporter, events)
+    [block] = [dict(e.attributes or {}) for e in span.events if e.name == "content_block"]
+    assert block["block.size"] == len("abcde")
 
 
 def test_a_recorded_upstream_error_fixture(exporter: InMemorySpanExporter) -> None:
