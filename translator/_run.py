@@ -93,32 +93,18 @@ class Run:
                 ctx.trace.on_event(ctx.acc, ev)
             if ctx.prefilled:
                 self._replay_prefilled()
-        except TranslatorError as err:
-            ctx.events = index + 1
-            self._fail(err, index, before, ev)
-            raise
         except Exception as exc:
             ctx.events = index + 1
-            bug = _bug(exc)
-            self._fail(bug, index, before, ev)
-            raise bug from exc
-        out = ctx.out
-        ctx.out = []
-        return out
+            self._raise_ending(exc, index, before, ev)
+        return self._take()
 
     def finish(self) -> list[Message]:
         """Fire `finish`: truncation in an open state (its handler raises), else a no-op."""
-        ctx = self.ctx
         before = self.state
         try:
             self._fire(FINISH)
-        except TranslatorError as err:
-            self._fail(err, ctx.events, before, None)
-            raise
         except Exception as exc:
-            bug = _bug(exc)
-            self._fail(bug, ctx.events, before, None)
-            raise bug from exc
+            self._raise_ending(exc, self.ctx.events, before, None)
         return self._take()
 
     def cancel(self, undelivered: Iterable[Message]) -> list[Message]:
@@ -188,6 +174,18 @@ class Run:
             if ctx.trace is not None:
                 ctx.trace.on_event(ctx.acc, ev)
 
+    def _raise_ending(self, exc: Exception, index: int, before: str, ev: Event | None) -> NoReturn:
+        """End the stream with what a move raised and raise it: a `TranslatorError` as it is,
+        anything else as the translator's own bug (`InternalError`, the original its cause)."""
+        if isinstance(exc, TranslatorError):
+            self._fail(exc, index, before, ev)
+            raise exc
+        bug = InternalError(
+            f"a bug in the translator, not a fault of the stream: {type(exc).__name__}: {exc}"
+        )
+        self._fail(bug, index, before, ev)
+        raise bug from exc
+
     def _fail(self, err: TranslatorError, index: int, before: str, ev: Event | None) -> None:
         """A fault of the stream, the caller or the translator: take `abort` (a no-op where
         the move that raised went to failed itself), then end with `err`."""
@@ -220,9 +218,3 @@ def _annotate(err: TranslatorError, index: int, state: str, ev: Event | None) ->
     if not err.expected and isinstance(err, StreamProtocolError):
         err.expected = LEGAL.get(state, ())
     err.args = (err._render(),)
-
-
-def _bug(exc: Exception) -> InternalError:
-    return InternalError(
-        f"a bug in the translator, not a fault of the stream: {type(exc).__name__}: {exc}"
-    )
