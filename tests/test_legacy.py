@@ -337,6 +337,16 @@ def test_text_as_reasoning_removes_tags_across_any_cut(text: str, points: list[i
     assert tr.reasoning_content() == [TextContent(text=expected)]
 
 
+def test_text_as_reasoning_keeps_the_stripped_text_as_reasoning_content() -> None:
+    """A tag cut across deltas: what streams as reasoning and what reasoning_content() keeps
+    for the runtime are the same text, both without the tags."""
+    parts = ["<thin", "king>plan: a", "sk</thi", "nking> <think>"]
+    events = [ev.message_start(), ev.text_start(0), *(ev.text(0, p) for p in parts)]
+    tr, out = run([*events, ev.block_stop(0), ev.message_stop()], config(text_as="reasoning"))
+    assert reasoning_of(out) == "plan: ask <think>"
+    assert tr.reasoning_content() == [TextContent(text="plan: ask <think>")]
+
+
 def test_text_as_drop_streams_nothing_but_keeps_the_text() -> None:
     tr, out = run(ev.text_stream("kept ", "quietly"), config(text_as="drop"))
     assert [m.message_type for m in out] == ["stop_reason", "usage_statistics"]
