@@ -100,8 +100,10 @@ def _draws_from_hypothesis(item: pytest.Item) -> bool:
     return getattr(getattr(item, "cls", None), "__module__", None) == "hypothesis.stateful"
 
 
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     """Generated examples run with coverage paused (see the module's docstring)."""
+    if not config.getoption("cov_source", None) or config.getoption("no_cov", False):
+        return  # no coverage in this run (pytest-cov's pause fails under --no-cov)
     for item in items:
         if _draws_from_hypothesis(item):
             item.add_marker(pytest.mark.no_cover)
