@@ -225,6 +225,27 @@ def test_an_upstream_error_before_any_content() -> None:
     assert_failed_cleanly(tr, err)
 
 
+@pytest.mark.parametrize(
+    "event",
+    [{"type": "error"}, {"type": "error", "error": "Overloaded"}, {"type": "error", "error": None}],
+    ids=["no body", "a string body", "a null body"],
+)
+def test_an_upstream_error_event_without_an_error_object_is_still_an_upstream_error(
+    event: dict[str, Any],
+) -> None:
+    """An `error` event whose `error` is not an object still ends the stream as the API's
+    failure: an UpstreamError of type unknown_error with no message, at that event."""
+    tr, _ = fed([ev.message_start(), ev.text_start(0), ev.text(0, "partial")])
+    err = fail(tr, event)
+    assert isinstance(err, UpstreamError)
+    assert (err.error_type, err.error_message) == ("unknown_error", "")
+    assert (err.event_index, err.state, err.event_type) == (3, "text", "error")
+    assert "the API reported unknown_error: (no message)" in str(err)
+    assert err.retryable is False
+    assert err.content_emitted is True
+    assert_failed_cleanly(tr, err)
+
+
 def test_a_held_thinking_chunk_is_not_lost_on_failure() -> None:
     tr, before = fed(
         [ev.message_start(), ev.thinking_start(0), ev.thinking(0, "a"), ev.thinking(0, "b")]

@@ -318,6 +318,18 @@ def test_non_string_values_are_ordinary_members() -> None:
     assert result.json == '{"thinking":{"a": [1, "x"]},"message":5,"b":null}'
 
 
+def test_empty_nested_objects_are_ordinary_values() -> None:
+    """An empty object inside a value (`{}` or `{ }`, at any depth) closes where it opens and
+    is copied as it came; the members after it are still read, the thoughts still stripped."""
+    text = '{"a":{},"b":{ \n},"thinking":"x","c":[{}],"message":"m"}'
+    for parts in ([text], list(text)):
+        result = scan(parts)
+        assert result.complete
+        assert result.texts == {"thinking": "x", "message": "m"}
+        assert result.json == '{"a":{},"b":{ \n},"c":[{}],"message":"m"}'
+        assert json.loads(result.json) == {"a": {}, "b": {}, "c": [{}], "message": "m"}
+
+
 @pytest.mark.parametrize(
     ("text", "stripped"),
     [

@@ -262,6 +262,37 @@ def test_prefilled_input_with_thoughts_goes_through_the_same_rules() -> None:
     assert tr.tool_calls()[0].input == {"a": 1}
 
 
+@pytest.mark.parametrize("parts", [[], [""]], ids=["no delta", "an empty delta"])
+def test_a_call_without_arguments_is_released_at_its_stop_as_a_valid_empty_call(
+    parts: list[str],
+) -> None:
+    """No argument text at all (the start's input is `{}`): nothing is held back for thoughts,
+    so the block's stop sends the call's one chunk, name and id without arguments, and the
+    call is valid with the empty input the start gave."""
+    tr, out = run(framed(call_events("f", "toolu_1", parts)), thoughts_config())
+    chunks = [m for m in out if isinstance(m, ToolCallMessage)]
+    assert [(c.tool_call.name, c.tool_call.arguments) for c in chunks] == [("f", None)]
+    assert chunks[0].tool_call.tool_call_id == "toolu_1"
+    assert reasoning_of(out) == ""
+    [call] = tr.tool_calls()
+    assert (call.valid, call.input, call.arguments) == (True, {}, "{}")
+
+
+def test_thoughts_cut_short_by_the_stop_release_the_waiting_arguments_then() -> None:
+    """Arguments whose thoughts never complete wait for them until the block stops; the stop
+    releases the call, its name first and then everything that waited as one chunk, and the
+    unfinished JSON makes it an invalid call."""
+    parts = ['{"x": 1, ', '"thinking": "unfin']
+    tr, out = run(framed(call_events("f", "toolu_1", parts)), thoughts_config())
+    assert reasoning_of(out) == "unfin"
+    chunks = [m.tool_call for m in out if isinstance(m, ToolCallMessage)]
+    assert [(c.name, c.arguments) for c in chunks] == [("f", None), (None, '{"x":1')]
+    kinds = [m.message_type for m in out]
+    assert kinds.index("reasoning_message") < kinds.index("tool_call_message")
+    [call] = tr.tool_calls()
+    assert (call.valid, call.input, call.arguments) == (False, None, '{"x":1')
+
+
 def test_default_mode_leaves_a_thinking_argument_alone() -> None:
     """The reference diffed a `thinking` argument into reasoning even with the mode off."""
     tr, out = run(framed(call_events("f", "toolu_1", ['{"thinking": "x"}'])))
@@ -304,6 +335,16 @@ def test_text_as_reasoning_removes_tags_across_any_cut(text: str, points: list[i
     assert not any(isinstance(m, AssistantMessage) for m in out)
     assert all(m.reasoning for m in out if isinstance(m, ReasoningMessage))  # no empty chunks
     assert tr.reasoning_content() == [TextContent(text=expected)]
+
+
+def test_text_as_reasoning_keeps_the_stripped_text_as_reasoning_content() -> None:
+    """A tag cut across deltas: what streams as reasoning and what reasoning_content() keeps
+    for the runtime are the same text, both without the tags."""
+    parts = ["<thin", "king>plan: a", "sk</thi", "nking> <think>"]
+    events = [ev.message_start(), ev.text_start(0), *(ev.text(0, p) for p in parts)]
+    tr, out = run([*events, ev.block_stop(0), ev.message_stop()], config(text_as="reasoning"))
+    assert reasoning_of(out) == "plan: ask <think>"
+    assert tr.reasoning_content() == [TextContent(text="plan: ask <think>")]
 
 
 def test_text_as_drop_streams_nothing_but_keeps_the_text() -> None:

@@ -104,6 +104,39 @@ def test_the_number_of_blocks_is_bounded(blocks: int, limit: int, prefilled: int
     assert_one_stop(out, "invalid_llm_response")
 
 
+def test_too_many_blocks_inside_message_start_are_refused_at_event_0_none_applied() -> None:
+    """message_start's complete blocks are counted together: one more than max_blocks and the
+    message_start itself fails, with none of them recorded."""
+    content = [{"type": "text", "text": f"p{i}"} for i in range(3)]
+    tr = Translator(machine_config(max_blocks=2))
+    out, err = outcome(tr, [ev.message_start(content=content), ev.message_stop()])
+    assert isinstance(err, LimitExceededError)
+    assert (err.limit, err.maximum, err.value) == ("max_blocks", 2, 3)
+    assert (err.event_index, err.state) == (0, "idle")
+    assert "too many content blocks in message_start" in err.detail
+    assert tr.snapshot().content == []  # type: ignore[union-attr]
+    assert_one_stop(out, "invalid_llm_response")
+
+
+def test_a_long_block_is_caught_at_a_merge_before_its_stop() -> None:
+    """Every 256 events the open block's parts are merged and measured: a block past
+    max_block_chars fails there, at that event, not only when (or if) it stops. Each delta
+    before it went out; what streamed stays in the snapshot."""
+    events = [ev.message_start(), ev.text_start(0)]
+    events += [ev.text(0, "x" * 10) for _ in range(300)]
+    tr = Translator(config(max_block_chars=1000))
+    out, err = outcome(tr, events)
+    assert isinstance(err, LimitExceededError)
+    # Event 256 is the 255th delta: 2550 characters when the merge measures the block.
+    assert (err.limit, err.maximum, err.value) == ("max_block_chars", 1000, 2550)
+    assert (err.event_index, err.state) == (256, "text")
+    assert "block 0 (text) is too long" in err.detail
+    assert tr.events_seen == 257
+    assert [m.content for m in out if m.message_type == "assistant_message"] == ["x" * 10] * 255
+    assert_one_stop(out, "invalid_llm_response")
+    assert tr.snapshot().content[0].text == "x" * 2550  # type: ignore[union-attr]
+
+
 @settings(max_examples=budget(80), deadline=None)
 @given(
     kind=st.sampled_from(("text", "thinking", "tool_use", "server_tool_use")),

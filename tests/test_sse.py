@@ -254,6 +254,17 @@ def test_crlf_cut_between_cr_and_lf_everywhere(name: str, indented: bool) -> Non
     assert decode(cut(stream, points)) == list(whole(name))
 
 
+def test_an_empty_chunk_between_cr_and_lf_keeps_them_one_line_ending() -> None:
+    """A chunk ending in CR leaves the decoder waiting for a possible LF; an empty chunk in
+    between changes nothing, so the LF still completes that CRLF instead of ending the event."""
+    decoder = SSEDecoder()
+    assert decoder.feed(b'data: {"type":"ping"}\r') == []
+    assert decoder.feed(b"") == []
+    assert decoder.feed(b"\n") == []  # the CRLF's second half: one line ending so far
+    assert decoder.events_seen == 0
+    assert decoder.feed(b"\r\n") == [{"type": "ping"}]
+
+
 @examples(60)
 @given(fixture_names, st.data())
 def test_mixed_line_endings_per_event(name: str, data: st.DataObject) -> None:
@@ -369,6 +380,20 @@ def test_field_shapes() -> None:
         b"event: ping\n\n"  # no data: not dispatched
     )
     assert decode([stream]) == [{"type": "ping"}] * 3
+
+
+def test_empty_data_between_events_is_skipped_and_not_counted() -> None:
+    """`data:` with nothing after it (with or without the space) dispatches nothing, as the
+    SDK's decoder does: it takes no event index, so the next malformed event is blamed on the
+    index the events before it leave."""
+    decoder = SSEDecoder()
+    stream = b'data: \n\ndata: {"type":"ping"}\n\ndata:\n\ndata: [1]\n\n'
+    assert decoder.feed(stream) == [{"type": "ping"}]
+    pending = decoder.pending_error
+    assert isinstance(pending, MalformedEventError)
+    assert pending.event_index == 1
+    assert "not a JSON object (got list)" in pending.detail
+    assert decoder.events_seen == 2
 
 
 def test_empty_and_comment_only_input() -> None:
@@ -551,6 +576,69 @@ def test_one_chunk_longer_than_the_limit_is_measured_event_by_event() -> None:
     assert pending.event_index == 1
     with pytest.raises(LimitExceededError):
         decoder.feed(b"more")
+
+
+PING = b'data: {"type":"ping"}\n\n'  # 21 bytes of event, then the blank line
+BIG = b"data: " + b"x" * 40 + b"\n\n"  # 46 bytes of event
+
+
+def test_a_complete_event_over_the_limit_inside_a_chunk_is_pending_after_those_before() -> None:
+    """Measured event by event, a complete event over the limit is the pending error: the
+    events before it go out, the one after it does not, and the next call raises it."""
+    decoder = SSEDecoder(30)
+    assert decoder.feed(PING + BIG + PING) == [{"type": "ping"}]
+    pending = decoder.pending_error
+    assert isinstance(pending, LimitExceededError)
+    assert (pending.limit, pending.maximum, pending.value) == ("max_event_bytes", 30, 46)
+    assert pending.event_index == 1
+    with pytest.raises(LimitExceededError) as raised:
+        decoder.feed(PING)
+    assert raised.value is pending
+
+
+def test_a_first_event_over_the_limit_raises_at_once() -> None:
+    """With no good event before it to hand over, the event over the limit is raised by the
+    same `feed`."""
+    decoder = SSEDecoder(30)
+    with pytest.raises(LimitExceededError) as raised:
+        decoder.feed(BIG + PING)
+    assert (raised.value.maximum, raised.value.value, raised.value.event_index) == (30, 46, 0)
+    with pytest.raises(UsageError, match="already failed"):
+        decoder.feed(PING)
+
+
+def test_a_long_chunk_keeps_its_unfinished_event_within_the_limit_for_the_next_one() -> None:
+    """A chunk longer than the limit whose events all fit: the events go out and the start of
+    the next event waits for the chunk that finishes it."""
+    decoder = SSEDecoder(30)
+    assert decoder.feed(PING + PING + b'data: {"ty') == [{"type": "ping"}] * 2
+    assert decoder.pending_error is None
+    assert decoder.feed(b'pe":"ping"}\n\n') == [{"type": "ping"}]
+    assert decoder.events_seen == 3
+
+
+def test_a_malformed_event_before_one_over_the_limit_is_the_error_reported() -> None:
+    """Two faults in one long chunk: the first in the stream is the one reported, at its index."""
+    decoder = SSEDecoder(30)
+    assert decoder.feed(PING + b"data: nope\n\n" + BIG) == [{"type": "ping"}]
+    pending = decoder.pending_error
+    assert type(pending) is MalformedEventError
+    assert pending.event_index == 1
+    assert "not valid JSON" in pending.detail
+    with pytest.raises(MalformedEventError):
+        decoder.close()
+
+
+def test_a_first_chunk_over_the_limit_without_a_blank_line_fails_at_once() -> None:
+    """An event still arriving is measured too, from the first chunk: past the limit it fails
+    then, not when its blank line comes; a final LF (which may end it) does not count."""
+    decoder = SSEDecoder(21)
+    assert decoder.feed(b'data: {"type":"ping"}\n') == []  # 21 bytes and the LF
+    assert decoder.feed(b"\n") == [{"type": "ping"}]
+    decoder = SSEDecoder(10)
+    with pytest.raises(LimitExceededError) as raised:
+        decoder.feed(b"data: " + b"x" * 20)
+    assert (raised.value.maximum, raised.value.value, raised.value.event_index) == (10, 26, 0)
 
 
 @pytest.mark.parametrize("limit", [0, -1, 1.5, True, "64"])

@@ -209,6 +209,32 @@ def test_sdk_objects_built_from_bad_json_are_judged_the_same() -> None:
         assert err.event_index == 0
 
 
+@pytest.mark.parametrize(
+    ("delta", "kind", "says"),
+    [
+        (ev.text(0, 5), "text_delta", "without a string 'text'"),  # type: ignore[arg-type]
+        (ev.json_part(0, None), "input_json_delta", "without a string 'partial_json'"),  # type: ignore[arg-type]
+        (ev.text(-1, "x"), "text_delta", "'index' must be a non-negative integer, got -1"),
+    ],
+    ids=["text not a string", "partial_json null", "negative index"],
+)
+def test_an_sdk_delta_with_a_bad_payload_or_index_is_judged_like_its_dict(
+    delta: dict[str, Any], kind: str, says: str
+) -> None:
+    """The SDK's delta model of a known kind, whose text or index is not what the protocol
+    says, leaves the fast read for the dict form: the same MalformedEventError, at the same
+    event and state, as the dict event gives."""
+    head = [ev.message_start(), ev.text_start(0)]
+    obj = construct_type(type_=RawMessageStreamEvent, value=copy.deepcopy(delta))
+    _, from_sdk = fail_at([*head, obj])
+    _, from_dict = fail_at([*head, delta])
+    assert type(from_sdk) is MalformedEventError
+    assert says in from_sdk.detail
+    assert (from_sdk.event_index, from_sdk.state) == (2, "text")
+    assert from_sdk.event_type == f"content_block_delta ({kind})"
+    assert str(from_sdk) == str(from_dict)
+
+
 def test_every_real_recording_still_reads() -> None:
     faults = []
     for path in real_fixtures():

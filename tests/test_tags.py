@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from translator._tags import TagStripper
+from translator._tags import TagStripper, strip_tags
 
 TAGS = ("<thinking>", "</thinking>")
 NEAR_TAGS = ["< thinking>", "<think>", "<thinking", "</thinkin g>", "<thinking/>", "<THINKING>"]
@@ -105,6 +105,13 @@ def test_near_tags_pass_through(near: str) -> None:
 def test_removal_does_not_recurse() -> None:
     assert strip(["<thin<thinking>king>"]) == "<thinking>"
     assert strip(list("<thin<thinking>king>")) == "<thinking>"
+
+
+@pytest.mark.parametrize("text", ["a<thinking>b</thinking>c", "<thin<thinking>king>", *NEAR_TAGS])
+def test_strip_tags_is_the_whole_text_equivalent_of_the_stripper(text: str) -> None:
+    """strip_tags (what reasoning_content() shows in text_as="reasoning") removes exactly what
+    the stripper removes from the same text streamed one character at a time."""
+    assert strip_tags(text) == strip(list(text)) == reference(text)
 
 
 def test_held_prefix_is_released_when_it_stops_being_one() -> None:

@@ -18,7 +18,7 @@ call must not speak before it is approved.
 from __future__ import annotations
 
 import json
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from .._arguments import wire_text
 from .._jsonscan import JSONScanError
@@ -143,14 +143,6 @@ def _call_chunk(
         )
     delta = tool_delta(name=name, arguments=arguments, tool_call_id=block.start["id"])
     ctx.emit(state.cls, {**state.call_template, "tool_call": delta}, "tool_calls", delta)
-
-
-def without_thoughts(arguments: LegacyArguments, parsed: Any) -> Any:
-    """The parsed input as the runtime sees it: the thoughts member removed, like the stream."""
-    key = arguments.thoughts_key
-    if key is not None and isinstance(parsed, dict) and isinstance(parsed.get(key), str):
-        parsed = {k: v for k, v in parsed.items() if k != key}
-    return parsed
 
 
 def thoughts_text(arguments: LegacyArguments) -> str:

@@ -108,10 +108,10 @@ def finalise(block: Block) -> ToolCall:
         arguments = text
         parsed, error = parse_arguments(text)
     else:
-        parsed = block.start["input"]  # an object: the boundary refuses a start without one
+        # An object: the boundary refuses a start without one. In a legacy mode this is `{}`:
+        # a non-empty input went through the scan at the start, so nothing is left to strip.
+        parsed = block.start["input"]
         arguments, error = prefilled_arguments(parsed)
-        if scanned is not None:
-            parsed = legacy.without_thoughts(scanned, parsed)
     if not block.stopped:
         error = "the block never reached content_block_stop"
     elif error is None and not isinstance(parsed, dict):
