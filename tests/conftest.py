@@ -8,10 +8,8 @@ Under pytest-xdist (`make pytest` runs `-n auto`) the examples are counted in th
 worker hands its counts to the controller through xdist's `workeroutput` when it finishes, and
 the controller adds them up before printing the same summary as a serial run.
 
-Branch coverage (`make pytest`) counts the deterministic tests only: every test that draws from
-hypothesis runs with coverage paused (pytest-cov's `no_cover`). A path is covered because a test
-that runs the same way every time takes it, so the floor cannot be met, or missed, by a lucky
-draw; and the C tracer more than doubles the cost of a generated example on Python 3.11.
+Branch coverage (`make pytest`) is measured while deterministic tests run, and nowhere else:
+`tests/coverage_windows.py`, registered here, says why and how.
 """
 
 from __future__ import annotations
@@ -23,6 +21,8 @@ from typing import Any
 
 import pytest
 from hypothesis import HealthCheck, settings
+
+from .coverage_windows import CoverageWindows
 
 _COMMON: dict[str, Any] = {
     "deadline": None,
@@ -93,17 +93,6 @@ def pytest_terminal_summary(terminalreporter: Any) -> None:
     terminalreporter.write_line(f"{total:7d}  examples in all")
 
 
-def _draws_from_hypothesis(item: pytest.Item) -> bool:
-    """A `@given` test, or a rule-based state machine's TestCase."""
-    if getattr(getattr(item, "obj", None), "is_hypothesis_test", False):
-        return True
-    return getattr(getattr(item, "cls", None), "__module__", None) == "hypothesis.stateful"
-
-
-def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """Generated examples run with coverage paused (see the module's docstring)."""
-    if not config.getoption("cov_source", None) or config.getoption("no_cov", False):
-        return  # no coverage in this run (pytest-cov's pause fails under --no-cov)
-    for item in items:
-        if _draws_from_hypothesis(item):
-            item.add_marker(pytest.mark.no_cover)
+def pytest_configure(config: pytest.Config) -> None:
+    """Coverage only while a deterministic test runs (tests/coverage_windows.py)."""
+    config.pluginmanager.register(CoverageWindows(), "coverage_windows")
