@@ -120,6 +120,21 @@ BODY_DELTA = {
     "mcp_tool_use": ("input_json_delta", "partial_json"),
 }
 
+# Strategies drawn inside the drawing functions below, built once: a strategy built inside a
+# draw is looked up (or validated) anew every time.
+_BOOLEANS = st.booleans()
+_ONE_OR_TWO = st.integers(1, 2)
+_ONE_IN_FOUR = st.integers(0, 3)
+_ONE_IN_SIX = st.integers(0, 5)
+_SEPARATORS = st.sampled_from(((", ", ": "), (",", ":")))
+_INDENTS = st.sampled_from((None, None, 1))
+_COUNT_SHAPES = st.sampled_from(("absent", "none", "count"))
+_CITATION_SHAPES = st.sampled_from(("absent", "none", "empty"))
+_MODELS = st.sampled_from(("claude-sonnet-4-5", "claude-opus-4-6", "claude-x"))
+_STOP_REASONS = st.sampled_from(STOP_REASONS)
+_TOOL_NAMES = st.sampled_from(TOOL_NAMES)
+_HOW_ARGUMENTS_COME = st.sampled_from(("streamed", "streamed", "on_start", "none"))
+
 # --- leaves -------------------------------------------------------------------------------
 
 # Lone surrogates cannot be encoded as UTF-8: the API never sends them.
@@ -168,12 +183,12 @@ def _json_text(draw: st.DrawFn, value: Any) -> str:
     A drawing function rather than a strategy: called inside other draws, a strategy built
     from an argument is a new object each time, which hypothesis validates anew (a tenth of the
     property suite's time went to that)."""
-    separators = draw(st.sampled_from(((", ", ": "), (",", ":"))))
+    separators = draw(_SEPARATORS)
     return json.dumps(
         value,
-        ensure_ascii=draw(st.booleans()),
+        ensure_ascii=draw(_BOOLEANS),
         separators=separators,
-        indent=draw(st.sampled_from((None, None, 1))),
+        indent=draw(_INDENTS),
     )
 
 
@@ -275,7 +290,7 @@ def _awkward_member(draw: st.DrawFn) -> tuple[str, str, str]:
     key = draw(st.sampled_from(("thinking", "thinking", "q", "n", "note")))
     kind = draw(st.sampled_from(("string", "value", "control", "nonfinite", "surrogate", "deep")))
     if kind == "string":
-        value = json.dumps(draw(texts), ensure_ascii=draw(st.booleans()))
+        value = json.dumps(draw(texts), ensure_ascii=draw(_BOOLEANS))
     elif kind == "value":
         value = json.dumps(draw(json_values))
     elif kind == "control":  # a raw control character inside a string
@@ -458,7 +473,7 @@ def _text_block(draw: st.DrawFn, prefilled: bool) -> Block:
         start: dict[str, Any] = {"type": "text", "text": body, "citations": list(found) or None}
         return Block("text", start, prefilled=True)
     start = {"type": "text", "text": draw(_START_TEXTS)}
-    shape = draw(st.sampled_from(("absent", "none", "empty")))
+    shape = draw(_CITATION_SHAPES)
     if shape != "absent":
         start["citations"] = None if shape == "none" else []
     side = tuple({"type": "citations_delta", "citation": c} for c in found)
@@ -478,9 +493,9 @@ def _thinking_block(draw: st.DrawFn, prefilled: bool) -> Block:
 
 
 def _tool_use_block(draw: st.DrawFn, index: int, prefilled: bool, awkward: bool = False) -> Block:
-    name = draw(st.sampled_from(TOOL_NAMES))
+    name = draw(_TOOL_NAMES)
     start: dict[str, Any] = {"type": "tool_use", "id": f"toolu_{index:03d}", "name": name}
-    if awkward and not prefilled and draw(st.booleans()):
+    if awkward and not prefilled and draw(_BOOLEANS):
         awkward_args = draw(_AWKWARD_ARGUMENTS)
         return Block(
             "tool_use", {**start, "input": {}}, body=awkward_args.text, awkward=awkward_args
@@ -488,10 +503,10 @@ def _tool_use_block(draw: st.DrawFn, index: int, prefilled: bool, awkward: bool 
     arguments = draw(_TOOL_ARGUMENTS)
     if prefilled:
         start["input"] = arguments
-        if draw(st.booleans()):  # programmatic tool calling: called from code execution
+        if draw(_BOOLEANS):  # programmatic tool calling: called from code execution
             start["caller"] = {"type": "code_execution_20250825", "tool_id": "srvtoolu_code"}
         return Block("tool_use", start, prefilled=True)
-    how = draw(st.sampled_from(("streamed", "streamed", "on_start", "none")))
+    how = draw(_HOW_ARGUMENTS_COME)
     if how == "on_start":  # input already on content_block_start: no deltas (as the API does)
         start["input"] = arguments
         return Block("tool_use", start, side=(), body="")
@@ -539,7 +554,7 @@ def _mcp_blocks(draw: st.DrawFn, index: int, prefilled: bool) -> list[Block]:
     result = {
         "type": "mcp_tool_result",
         "tool_use_id": tool_id,
-        "is_error": draw(st.booleans()),
+        "is_error": draw(_BOOLEANS),
         "content": content,
     }
     return [use, Block("mcp_tool_result", result, prefilled=prefilled)]
@@ -549,9 +564,9 @@ def _compaction_block(draw: st.DrawFn, prefilled: bool) -> Block:
     if prefilled:
         return Block("compaction", {"type": "compaction", "content": draw(texts)}, prefilled=True)
     deltas = []
-    for _ in range(draw(st.integers(1, 2))):
+    for _ in range(draw(_ONE_OR_TWO)):
         delta: dict[str, Any] = {"type": "compaction_delta", "content": draw(_TEXTS_OR_NONE)}
-        if draw(st.booleans()):
+        if draw(_BOOLEANS):
             delta["encrypted_content"] = draw(_OPAQUE_OR_NONE)
         deltas.append(delta)
     return Block("compaction", {"type": "compaction", "content": None}, side=tuple(deltas))
@@ -608,7 +623,7 @@ def _blocks(
 
 def _optional_count(draw: st.DrawFn, floor: int | None) -> int | None:
     """A cache count that is absent (None) or at least `floor` (cumulative counts grow)."""
-    if draw(st.booleans()):
+    if draw(_BOOLEANS):
         return None
     return (floor or 0) + draw(st.integers(0, 5000))
 
@@ -642,52 +657,52 @@ def stream_specs(
         "output_tokens": draw(st.integers(0, 50)),
     }
     for name in ("cache_creation_input_tokens", "cache_read_input_tokens"):
-        shape = draw(st.sampled_from(("absent", "none", "count")))
+        shape = draw(_COUNT_SHAPES)
         if shape != "absent":
             usage[name] = None if shape == "none" else draw(tokens)
-    if draw(st.booleans()):
+    if draw(_BOOLEANS):
         usage["cache_creation"] = {
             "ephemeral_5m_input_tokens": draw(tokens),
             "ephemeral_1h_input_tokens": 0,
         }
         usage["service_tier"] = "standard"
-    no_deltas = draw(st.integers(0, 5)) == 5
+    no_deltas = draw(_ONE_IN_SIX) == 5
     message: dict[str, Any] = {
         "id": "msg_01" + draw(opaque),
         "type": "message",
         "role": "assistant",
-        "model": draw(st.sampled_from(("claude-sonnet-4-5", "claude-opus-4-6", "claude-x"))),
+        "model": draw(_MODELS),
         "content": [],
-        "stop_reason": draw(st.sampled_from(STOP_REASONS)) if no_deltas else None,
+        "stop_reason": draw(_STOP_REASONS) if no_deltas else None,
         "stop_sequence": None,
         "usage": usage,
     }
-    if draw(st.integers(0, 5)) == 5:
+    if draw(_ONE_IN_SIX) == 5:
         message["container"] = {"id": "container_01", "expires_at": "2026-01-01T00:00:00Z"}
 
     deltas: list[dict[str, Any]] = []
     output = usage["output_tokens"]
     grown = {k: usage.get(k) for k in ("input_tokens", *_CACHE)}
-    for _ in range(0 if no_deltas else draw(st.integers(1, 2))):
-        reason = draw(st.sampled_from(STOP_REASONS))
+    for _ in range(0 if no_deltas else draw(_ONE_OR_TWO)):
+        reason = draw(_STOP_REASONS)
         output += draw(st.integers(0, 500))
         delta_usage: dict[str, Any] = {"output_tokens": output}
-        if draw(st.booleans()):
+        if draw(_BOOLEANS):
             grown["input_tokens"] = (grown["input_tokens"] or 0) + draw(st.integers(0, 50))
             delta_usage["input_tokens"] = grown["input_tokens"]
         for name in _CACHE:
             count = _optional_count(draw, grown[name])
             if count is not None:
                 grown[name] = delta_usage[name] = count
-        if draw(st.integers(0, 3)) == 3:
+        if draw(_ONE_IN_FOUR) == 3:
             delta_usage["server_tool_use"] = {"web_search_requests": 1, "web_fetch_requests": 0}
-        if draw(st.integers(0, 3)) == 3:
+        if draw(_ONE_IN_FOUR) == 3:
             delta_usage["output_tokens_details"] = {"thinking_tokens": draw(st.integers(0, output))}
         body: dict[str, Any] = {
             "stop_reason": reason,
             "stop_sequence": draw(names) if reason == "stop_sequence" else None,
         }
-        if reason == "refusal" and draw(st.booleans()):
+        if reason == "refusal" and draw(_BOOLEANS):
             body["stop_details"] = {"type": "refusal", "category": "cyber", "explanation": None}
         deltas.append({"type": "message_delta", "delta": body, "usage": delta_usage})
     return StreamSpec(message, tuple(prefilled), tuple(blocks), tuple(deltas))
@@ -708,7 +723,7 @@ def _cut(draw: st.DrawFn, text: str) -> list[str]:
         pieces.append(text[last:point])
         last = point
     pieces.append(text[last:])
-    if text == "" and draw(st.booleans()):
+    if text == "" and draw(_BOOLEANS):
         return []  # no body delta at all (also a way the API streams nothing)
     return pieces
 
@@ -1030,7 +1045,7 @@ def _corrupted(draw: st.DrawFn, event: dict[str, Any]) -> Any:
     if not paths:
         return copy
     parent, key = draw(st.sampled_from(paths))
-    if isinstance(parent, dict) and draw(st.booleans()):
+    if isinstance(parent, dict) and draw(_BOOLEANS):
         del parent[key]
     else:
         parent[key] = draw(json_values)
@@ -1083,15 +1098,15 @@ def fuzz_events(draw: st.DrawFn) -> list[Any]:
     events: list[Any] = list(stream.events)
     for _ in range(draw(st.integers(1, 3))):
         at = draw(st.integers(0, len(events)))
-        if events and at < len(events) and draw(st.booleans()):
+        if events and at < len(events) and draw(_BOOLEANS):
             original = events[at]
             if isinstance(original, dict):
                 events[at] = bad = _corrupted(draw, original)
-                if draw(st.booleans()):  # the SDK's model of it, as construct_type builds it
+                if draw(_BOOLEANS):  # the SDK's model of it, as construct_type builds it
                     events[at] = _as_sdk(bad)
                 continue
         events.insert(at, draw(_JUNK))
-    if draw(st.booleans()):  # the whole stream as SDK objects, junk included where it can be
+    if draw(_BOOLEANS):  # the whole stream as SDK objects, junk included where it can be
         events = [_as_sdk(e) for e in events]
     return events
 
