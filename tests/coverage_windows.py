@@ -11,7 +11,9 @@ draw from hypothesis. Everything else runs untraced:
   same way every time takes it, so the floor is neither met nor missed by a lucky draw;
 - collection and pytest's own work between tests (first `translator` and every module of it
   is imported under the tracer, so the module-level code is measured);
-- the xdist controller, which runs no test.
+- the xdist controller, which runs no test;
+- in an xdist worker, the controller's coverage that pytest-cov also starts there, which
+  measured nothing (nothing saves it) while its tracer ran under the whole worker.
 
 A thread that a test starts is traced until coverage next stops (coverage stops every thread's
 tracer when it stops); what such threads run is covered by the tests that start them.
@@ -56,11 +58,16 @@ class CoverageWindows:
 
     @pytest.hookimpl(trylast=True)
     def pytest_sessionstart(self, session: pytest.Session) -> None:
-        # pytest-cov has started coverage by now, in this process whatever its role.
+        # pytest-cov has started its coverage by now, in this process whatever its role: the
+        # one started last is the one it saves.
         self.cov = coverage.Coverage.current()
         if self.cov is None:
             return  # no coverage in this run
-        self.cov.stop()
+        # In an xdist worker pytest-cov has also started a controller's coverage, at start-up:
+        # nothing saves it, but its tracer ran under everything (coverage resumes the one below
+        # when the top one stops). Stop every coverage running in this process.
+        while (running := coverage.Coverage.current()) is not None:
+            running.stop()
         if session.config.pluginmanager.has_plugin("dsession"):
             return  # the xdist controller: it runs no test
         for name in _UNMEASURED:
