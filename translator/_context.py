@@ -46,6 +46,8 @@ from ._usage import usage
 
 __all__ = ["Context"]
 
+# What a block kind's handlers keep while it streams (`Context.emitting`).
+_Emission = TypeVar("_Emission", bound=Emission)
 # The messages a handler emits (stop reason and usage are `end()`'s).
 _Chunk = TypeVar(
     "_Chunk",
@@ -115,6 +117,14 @@ class Context:
         chunk is due (a held thinking chunk is released before any failure is reported), so
         begun means emitted."""
         return self._logical > 0
+
+    def take_emitting(self, kind: type[_Emission]) -> _Emission:
+        """The closing block's emission, handed to its stop handler and cleared (no block is
+        open after a stop). `kind` is the one its start handler set: the row says so."""
+        em = self.emitting
+        assert type(em) is kind, em
+        self.emitting = None
+        return em
 
     def begin(
         self, cls: type[LettaMessage], approval: bool = False, **fields: Any

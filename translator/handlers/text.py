@@ -95,8 +95,6 @@ def citations_delta(ctx: Context, ev: Event) -> None:
 
 def stop(ctx: Context, ev: Event) -> None:
     ctx.acc.close_block()
-    em = ctx.emitting
-    assert type(em) is TextEmission
-    ctx.emitting = None
+    em = ctx.take_emitting(TextEmission)
     if em.stripper is not None:
         _monologue(ctx, em, "")  # the held tail: a tag prefix that never became a tag

@@ -91,9 +91,7 @@ def _common(values: dict[str, Any]) -> dict[str, Any]:
 
 def stop(ctx: Context, ev: Event) -> None:
     ctx.acc.close_block()
-    em = ctx.emitting
-    assert type(em) is ThinkingEmission
-    ctx.emitting = None
+    em = ctx.take_emitting(ThinkingEmission)
     release(ctx, em)
 
 

@@ -141,9 +141,7 @@ def prefilled_arguments(prefilled: Any) -> tuple[str, str | None]:
 
 def stop(ctx: Context, ev: Event) -> None:
     block = ctx.acc.close_block()
-    em = ctx.emitting
-    assert type(em) is ToolEmission
-    ctx.emitting = None
+    em = ctx.take_emitting(ToolEmission)
     if em.legacy is not None:
         legacy.tool_stop(ctx, block, em.legacy)
     block.call = finalise(block)
